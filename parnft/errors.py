@@ -1,0 +1,85 @@
+"""Typed errors of parnft.
+
+Every error a user can cause is a :class:`ParnftError`. A configuration error
+carries one :class:`Problem` per thing that is wrong, each naming the file,
+line, key, value, the rule it breaks and the fix, so that all problems are
+reported at once, one per line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a configuration.
+
+    Attributes
+    ----------
+    path : str
+        File name.
+    line : int
+        1-based line number (0 when unknown, e.g. an empty file).
+    key : str
+        The ``.conf`` key concerned (e.g. ``"Propagator 1: gamma"``).
+    value : str
+        The offending value as written (may be empty when missing).
+    rule : str
+        What is wrong.
+    fix : str
+        What to do about it.
+    """
+
+    path: str
+    line: int
+    key: str
+    value: str
+    rule: str
+    fix: str
+
+    def __str__(self) -> str:
+        val = f" = {self.value}" if self.value != "" else ""
+        return f"{self.path}:{self.line}: {self.key}{val}: {self.rule}; fix: {self.fix}"
+
+
+class ParnftError(Exception):
+    """Base class of every error parnft raises for bad input or a failed run."""
+
+    exit_code = 1
+
+
+class ConfigError(ParnftError):
+    """The configuration cannot be read or is inconsistent.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Everything found wrong; ``str(err)`` has one line per problem.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, Problem):
+            problems = [problems]
+        if isinstance(problems, str):
+            self.problems: tuple[Problem, ...] = ()
+            msg = problems
+        else:
+            self.problems = tuple(problems)
+            msg = "\n".join(str(p) for p in self.problems)
+        super().__init__(msg)
+
+    def __reduce__(self):
+        return (type(self), (list(self.problems) if self.problems else str(self),))
+
+
+class StabilityError(ConfigError):
+    """A numerical scheme would be unstable (e.g. the Wave Courant condition)."""
+
+
+class RunError(ParnftError):
+    """A simulation failed while running (NaN/overflow, I/O failure, a rank died)."""
+
+    exit_code = 3
