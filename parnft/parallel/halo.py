@@ -93,9 +93,10 @@ class HaloExchange:
     -----
     Creating a plan is collective over ``tiling.comm`` (it duplicates it), and so
     is :meth:`free`. Fields are float64 arrays of shape ``(ly + 2, lx + 2)``; only their ghost
-    frames are written. The interior must not be modified between
-    :meth:`start` and :meth:`wait` on the border cells (the strips are packed at
-    :meth:`start`, so the interior may be read freely).
+    frames are written. The border strips are packed, and the local wraps done,
+    in :meth:`start`, so between :meth:`start` and :meth:`wait` the interior may
+    be read (overlap mode: compute the interior while messages fly) but the
+    ghost frames are only complete after :meth:`wait`.
     """
 
     def __init__(self, tiling: Tiling, nfields: int, corners: bool = False):
