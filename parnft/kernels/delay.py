@@ -1,0 +1,20 @@
+"""Delay-line read: the Map propagator."""
+
+from __future__ import annotations
+
+from . import kernel
+
+
+@kernel
+def map_step(phi_out, hist, ptr, tau, n):
+    """Map propagator: phi = Q_pre(t - tau), read from the history ring per node.
+
+    ``hist[(ptr - tau[i]) mod H, i]``; tau = 0 is the rate computed this step.
+    """
+    nh = hist.shape[0]
+    k = ptr[0]
+    for i in range(phi_out.shape[0]):
+        j = k - tau[i]
+        if j < 0:
+            j += nh
+        phi_out[i] = hist[j, i]

@@ -1,0 +1,66 @@
+"""Firing-response kernels: soma potential V and firing rate Q = S(V).
+
+Each kernel sums the population's dendritic potentials in connection order,
+V = ((0 + V_1) + V_2) + ..., advances the population's history ring pointer
+and writes Q into the new slot and into ``q_out``. Pointwise, no stability
+bound.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import kernel
+
+
+@kernel
+def advance_ring(ptr, nslots):
+    """Advance a history ring pointer ``ptr[0] <- (ptr[0] + 1) mod nslots``; return it."""
+    k = ptr[0] + 1
+    if k == nslots:
+        k = 0
+    ptr[0] = k
+    return k
+
+
+@kernel
+def soma_potential(vd, i):
+    """V at node ``i``: the sum over dendrites ``vd[j, i]`` in connection order."""
+    s = 0.0
+    for j in range(vd.shape[0]):
+        s = s + vd[j, i]
+    return s
+
+
+@kernel
+def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
+    """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at every node."""
+    k = advance_ring(ptr, hist.shape[0])
+    for i in range(v.shape[0]):
+        s = soma_potential(vd, i)
+        v[i] = s
+        q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+        hist[k, i] = q
+        q_out[i] = q
+
+
+@kernel
+def fire_polynomial(vd, v, hist, ptr, q_out, c3, c2, c1, c0, n):
+    """Q = ((c3 V + c2) V + c1) V + c0 evaluated as NFTsim does per degree.
+
+    Linear: Q = a V + b (c3 = c2 = 0 evaluated as a*V + b); Quadratic:
+    a V^2 + b V + c; Cubic: a V^3 + b V^2 + c V + d. The terms are summed left
+    to right from the highest power, each power as repeated products.
+    """
+    k = advance_ring(ptr, hist.shape[0])
+    for i in range(v.shape[0]):
+        s = soma_potential(vd, i)
+        v[i] = s
+        if c3 != 0.0:
+            q = ((c3 * s * s * s + c2 * s * s) + c1 * s) + c0
+        elif c2 != 0.0:
+            q = (c2 * s * s + c1 * s) + c0
+        else:
+            q = c1 * s + c0
+        hist[k, i] = q
+        q_out[i] = q

@@ -1,0 +1,103 @@
+"""Stimulus (time series) kernels for external populations.
+
+Each step a stimulus population advances its history ring, zeroes the new
+slot (:func:`stim_begin`), lets every series add its value on its nodes, and
+copies the result to its output (:func:`stim_end`). A series keeps a local
+clock t, started at -Onset and advanced by dt before it fires (accumulated,
+as NFTsim); it is active while 0 <= t < Duration. Pointwise; no stability bound.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import kernel
+from .firing import advance_ring
+from .rng import normal
+
+
+@kernel
+def stim_begin(hist, ptr, n):
+    """Advance the ring pointer and zero the new slot."""
+    k = advance_ring(ptr, hist.shape[0])
+    for i in range(hist.shape[1]):
+        hist[k, i] = 0.0
+
+
+@kernel
+def stim_end(hist, ptr, q_out, n):
+    """Copy the newest slot to the population's output Q."""
+    k = ptr[0]
+    for i in range(q_out.shape[0]):
+        q_out[i] = hist[k, i]
+
+
+@kernel
+def tick(clock, dt, duration):
+    """Advance a series clock; return (t, active) with active = 0 <= t < duration."""
+    t = clock[0] + dt
+    clock[0] = t
+    return t, (t >= 0.0) and (t < duration)
+
+
+@kernel
+def add_on(hist, ptr, nodes, value):
+    """Add ``value`` to the newest slot at the local node indices ``nodes``."""
+    k = ptr[0]
+    for m in range(nodes.shape[0]):
+        i = nodes[m]
+        hist[k, i] = hist[k, i] + value
+
+
+@kernel
+def series_const(hist, ptr, nodes, clock, dt, duration, mean, n):
+    """Const: the value ``Mean`` while active."""
+    t, on = tick(clock, dt, duration)
+    if on:
+        add_on(hist, ptr, nodes, mean)
+
+
+@kernel
+def series_pulse_rect(hist, ptr, nodes, clock, dt, duration, amp, width, period, pulses, n):
+    """PulseRect: Amp while fmod(t, Period) <= Width and t/Period < Pulses.
+
+    Period = inf (one pulse) when neither Period nor Frequency is given.
+    """
+    t, on = tick(clock, dt, duration)
+    if on and np.fmod(t, period) <= width and t / period < pulses:
+        add_on(hist, ptr, nodes, amp)
+
+
+@kernel
+def series_sine(hist, ptr, nodes, clock, dt, duration, amp, freq, n):
+    """Sine: Amp sin(2 pi f t) while active."""
+    t, on = tick(clock, dt, duration)
+    if on:
+        add_on(hist, ptr, nodes, amp * math.sin(2.0 * math.pi * t * freq))
+
+
+@kernel
+def series_white(hist, ptr, nodes, gidx, clock, dt, duration, mean, std, seed, stream, n):
+    """White: an independent N(Mean, std^2) draw per node and step while active.
+
+    The draw of a node is keyed by (seed, stream, global node index, step n),
+    so it is the same for any tiling of the grid.
+    """
+    t, on = tick(clock, dt, duration)
+    if on:
+        k = ptr[0]
+        for m in range(nodes.shape[0]):
+            i = nodes[m]
+            z = normal(seed, stream, gidx[i], n)
+            hist[k, i] = hist[k, i] + (z * std + mean)
+
+
+@kernel
+def series_white_coherent(hist, ptr, nodes, clock, dt, duration, mean, std, seed, stream, n):
+    """WhiteCoherent: one N(Mean, std^2) draw per step, the same on all its nodes."""
+    t, on = tick(clock, dt, duration)
+    if on:
+        z = normal(seed, stream, 0, n)
+        add_on(hist, ptr, nodes, z * std + mean)

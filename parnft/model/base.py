@@ -1,0 +1,158 @@
+"""Building blocks shared by every model component.
+
+A component (a coupling, a dendrite, a firing response, a propagator, a
+stimulus series) owns its per-tile arrays and says which compiled kernels
+advance it, with which arguments, in which stage of the step. The solver
+strings those calls together into one compiled time loop; it never needs to
+know what a component computes. Adding a kind is one module with one
+``@register`` line (see :mod:`parnft.model.registry`).
+
+Stages of one step, in NFTsim's order (STUDY.md section 2.2)::
+
+    coupling -> population -> propagator -> halo
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..config.spec import ModelSpec
+from ..errors import ConfigError, Problem
+
+STAGES = ("coupling", "population", "propagator", "halo")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One kernel call per step: ``kernel(*args, n)`` with n the step number.
+
+    Attributes
+    ----------
+    kernel : numba dispatcher
+        A function from :mod:`parnft.kernels`.
+    args : tuple
+        Arrays and Python scalars (float, int, bool), in the kernel's order,
+        without the trailing step number.
+    """
+
+    kernel: Any
+    args: tuple
+
+
+@dataclass
+class Context:
+    """What a component needs to know about the run and its tile.
+
+    Attributes
+    ----------
+    spec : ModelSpec
+        The whole model.
+    dt : float
+        Time step [s].
+    glb_shape : tuple of int
+        ``(ny, nx)`` of the global grid.
+    loc_shape : tuple of int
+        ``(ly, lx)`` of this tile.
+    loc_start : tuple of int
+        Global ``(y0, x0)`` of this tile's first node.
+    populations : dict
+        Built populations by 1-based index (filled as the model is built).
+    propagators, couplings : dict
+        Built components by connection index.
+    seeds : list of int
+        NFTsim-style seed counter for noise without ``Ranseed``.
+    """
+
+    spec: ModelSpec
+    dt: float
+    glb_shape: tuple[int, int]
+    loc_shape: tuple[int, int]
+    loc_start: tuple[int, int]
+    populations: dict = field(default_factory=dict)
+    propagators: dict = field(default_factory=dict)
+    couplings: dict = field(default_factory=dict)
+    seeds: list = field(default_factory=lambda: [0])
+    gatherer: Any = None
+
+    @property
+    def nloc(self) -> int:
+        """Number of nodes on this tile."""
+        return self.loc_shape[0] * self.loc_shape[1]
+
+    @property
+    def glb_index(self) -> np.ndarray:
+        """Global 0-based node index of each local node (flat, int64)."""
+        ny, nx = self.glb_shape
+        ly, lx = self.loc_shape
+        y0, x0 = self.loc_start
+        yy, xx = np.meshgrid(np.arange(y0, y0 + ly), np.arange(x0, x0 + lx), indexing="ij")
+        return (yy * nx + xx).ravel().astype(np.int64)
+
+    def local_nodes(self, nodes_1based) -> np.ndarray:
+        """Local flat indices of the given 1-based global nodes that this tile owns.
+
+        An empty selection means every node. Order follows ``nodes_1based``.
+        """
+        if len(nodes_1based) == 0:
+            return np.arange(self.nloc, dtype=np.int64)
+        gidx = self.glb_index
+        pos = {int(g): i for i, g in enumerate(gidx)}
+        return np.array([pos[n - 1] for n in nodes_1based if (n - 1) in pos], dtype=np.int64)
+
+    def dx(self, population: int) -> float:
+        """Grid spacing [m]: ``Length`` of ``population`` over the long side."""
+        return self.spec.populations[population - 1].length / self.glb_shape[1]
+
+    def steps(self, seconds: float, what: str) -> int:
+        """Whole number of steps in ``seconds`` (validated to be a multiple of dt)."""
+        return int(round(seconds / self.dt))
+
+    def next_seed(self) -> int:
+        """NFTsim's process-global seed counter: 1, 2, 3, ... in construction order."""
+        self.seeds[0] += 1
+        return self.seeds[0]
+
+    def field(self, value: float = 0.0) -> np.ndarray:
+        """A new flat per-node float64 array filled with ``value``."""
+        return np.full(self.nloc, float(value))
+
+    def ghosted(self, levels: int, value: float = 0.0) -> np.ndarray:
+        """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``."""
+        ly, lx = self.loc_shape
+        return np.full((levels, ly + 2, lx + 2), float(value))
+
+
+def per_node(values, nloc: int, glb_index: np.ndarray, what: str) -> np.ndarray:
+    """Expand a 1-value or one-per-global-node list to this tile's nodes."""
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 1:
+        return np.full(nloc, float(arr[0]))
+    return arr[glb_index].copy()
+
+
+class Component:
+    """Base class of every model component.
+
+    Subclasses set :attr:`fields` (output name -> flat per-node array) and
+    implement :meth:`calls`. Constructors take ``(spec_object, ctx)``.
+    """
+
+    #: Output fields in NFTsim's order: name -> flat array (or 1-element array).
+    fields: dict
+
+    def calls(self, stage: str) -> list[Call]:
+        """Kernel calls of this component in ``stage`` (one of :data:`STAGES`)."""
+        return []
+
+    def wave_fields(self) -> list:
+        """Ghosted arrays whose frame must be exchanged after the propagator stage."""
+        return []
+
+
+def config_problem(spec: ModelSpec, loc, key: str, value, rule: str, fix: str) -> ConfigError:
+    """A :class:`ConfigError` for one problem found while building the model."""
+    line = int(loc.get(key.split(":")[-1].strip(), 0)) if loc else 0
+    return ConfigError([Problem(spec.path, line, key, str(value), rule, fix)])

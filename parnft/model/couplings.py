@@ -1,0 +1,84 @@
+"""Couplings: the synaptic drive P_j = nu_j phi_j of connection j."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.spec import CouplingSpec
+from ..kernels.coupling import couple_map, couple_matrix, couple_ramp
+from .base import Call, Component, Context, per_node
+from .registry import register
+
+
+class Coupling(Component):
+    """Common state: the drive array and the propagator it reads."""
+
+    def __init__(self, spec: CouplingSpec, ctx: Context):
+        self.spec = spec
+        self.phi = ctx.propagators[spec.index].phi
+        self.drive = ctx.field(0.0)
+        self.dt = ctx.dt
+
+    @property
+    def nu_init(self) -> float:
+        """nu at t = 0 (sets the steady initial dendritic potential)."""
+        return float(self.spec.nu[0])
+
+
+@register("coupling", "Map")
+class MapCoupling(Coupling):
+    """P = nu (.) phi with a constant nu (one value, or one per node). Outputs ``nu``."""
+
+    def __init__(self, spec: CouplingSpec, ctx: Context):
+        super().__init__(spec, ctx)
+        self.nu = per_node(spec.nu, ctx.nloc, ctx.glb_index, "nu")
+        self.fields = {"nu": self.nu}
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "coupling":
+            return []
+        return [Call(couple_map, (self.nu, self.phi, self.drive))]
+
+
+@register("coupling", "Ramp")
+class RampCoupling(MapCoupling):
+    """nu(t) piecewise linear through (timepoints, nu), accumulated step by step."""
+
+    def __init__(self, spec: CouplingSpec, ctx: Context):
+        super().__init__(spec, ctx)
+        self.values = np.asarray(spec.nu, dtype=float)
+        self.times = np.asarray(spec.params["timepoints"], dtype=float)
+        self.nu[:] = self.values[0]
+        self.clock = np.zeros(1)
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "coupling":
+            return []
+        return [Call(couple_ramp, (self.nu, self.phi, self.drive, self.clock, self.values,
+                                   self.times, self.dt))]
+
+
+@register("coupling", "Matrix")
+class MatrixCoupling(Coupling):
+    """All-to-all P_i = sum_j nu[i, j] phi_j (rows: target node, columns: source).
+
+    Needs every node's phi: on several ranks it is gathered each step
+    (``ctx.gatherer``); on one rank the tile is the whole grid.
+    """
+
+    def __init__(self, spec: CouplingSpec, ctx: Context):
+        super().__init__(spec, ctx)
+        n = ctx.spec.grid.nodes
+        nu = np.asarray(spec.nu, dtype=float)
+        full = np.full((n, n), nu[0]) if nu.size == 1 else nu.reshape(n, n)
+        self.matrix = np.ascontiguousarray(full[ctx.glb_index])
+        self.nu = np.zeros(1)
+        self.fields = {}
+        if ctx.nloc != n:
+            raise NotImplementedError("Matrix coupling on several ranks needs the allgather "
+                                      "of the distributed-tiles issue")
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "coupling":
+            return []
+        return [Call(couple_matrix, (self.matrix, self.phi, self.drive, 0))]

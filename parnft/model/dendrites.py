@@ -1,0 +1,64 @@
+"""Dendrites: the synaptic response V_j of connection j to its drive P_j."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.spec import DendriteSpec
+from ..kernels.ode import dendrite_integral_step, dendrite_step
+from .base import Call, Component, Context
+from .registry import register
+
+
+def initial_potential(spec: DendriteSpec, coupling, ctx: Context) -> float:
+    """V(0): ``V: <number>`` if given, else the steady state nu(0) * Qinit(pre).
+
+    NFTsim ignores a numeric ``V`` and starts at 0 (STUDY.md section 9.4);
+    parnft honours it.
+    """
+    if isinstance(spec.v_init, (int, float)) and not isinstance(spec.v_init, bool):
+        return float(spec.v_init)
+    conn = ctx.spec.connections[spec.index - 1]
+    q0 = ctx.populations[conn.pre].q_init
+    return coupling.nu_init * q0
+
+
+@register("dendrite", "Dendrite")
+class Dendrite(Component):
+    """(1/(alpha beta)) V'' + (1/alpha + 1/beta) V' + V = P, by RK4 (NFTsim's default).
+
+    Outputs ``V``.
+    """
+
+    def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
+        self.spec = spec
+        self.v = v
+        self.v[:] = initial_potential(spec, coupling, ctx)
+        self.dv = ctx.field(0.0)
+        self.drive = coupling.drive
+        self.dt = ctx.dt
+        self.alpha = float(spec.alpha)
+        self.beta = float(spec.beta)
+        self.fields = {"V": self.v}
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        f = 1.0 / self.alpha + 1.0 / self.beta
+        g = self.alpha * self.beta
+        return [Call(dendrite_step, (self.v, self.dv, self.drive, f, g, self.dt))]
+
+
+@register("dendrite", "Integral")
+class DendriteIntegral(Dendrite):
+    """Exact solution of the dendrite ODE for P linear over the step (no RK4 error)."""
+
+    def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
+        super().__init__(spec, ctx, v, coupling)
+        self.p_old = self.v.copy()
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        return [Call(dendrite_integral_step, (self.v, self.dv, self.p_old, self.drive,
+                                              self.alpha, self.beta, self.dt))]

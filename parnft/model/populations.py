@@ -1,0 +1,102 @@
+"""Neural and stimulus populations: firing-rate history rings and soma state.
+
+A population's firing rate Q is kept in a ring buffer ``hist`` of H slots
+(H = longest delay, in steps, of the propagators it feeds, plus one), so a
+propagator with delay tau reads slot ``(ptr - tau) mod H``. All slots start at
+the initial rate, i.e. the past is the steady state. NFTsim's ring has an
+off-by-one (a one-step Tau gives no delay, STUDY.md section 9.3): here every
+Tau is exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config.spec import PopulationSpec
+from ..kernels.stimulus import stim_begin, stim_end
+from .base import Call, Component, Context
+from .registry import lookup
+
+
+def history_length(ctx: Context, population: int) -> int:
+    """Ring length for ``population``: 1 + the largest Tau in steps of its outgoing propagators."""
+    longest = 0
+    for c in ctx.spec.outgoing(population):
+        tau = ctx.spec.propagators[c.index - 1].tau
+        longest = max(longest, max(int(round(t / ctx.dt)) for t in tau))
+    return longest + 1
+
+
+class Population(Component):
+    """State common to both kinds: the Q history ring, its pointer and Q output."""
+
+    def __init__(self, spec: PopulationSpec, ctx: Context):
+        self.spec = spec
+        self.index = spec.index
+        self.q_init = float(spec.q_init)
+        self.hist = np.full((history_length(ctx, spec.index), ctx.nloc), self.q_init)
+        self.ptr = np.zeros(1, dtype=np.int64)
+        self.q = ctx.field(self.q_init)
+        self.fields = {"Q": self.q}
+
+
+class NeuralPopulation(Population):
+    """A population with dendrites and a firing response.
+
+    ``vd[r]`` is the potential of the r-th incoming dendrite (connection
+    order), written by that dendrite's kernel; the firing kernel sums them
+    into ``v`` and writes Q.
+    """
+
+    def __init__(self, spec: PopulationSpec, ctx: Context):
+        super().__init__(spec, ctx)
+        self.incoming = [c.index for c in ctx.spec.incoming(spec.index)]
+        self.vd = np.zeros((len(self.incoming), ctx.nloc))
+        self.v = ctx.field(0.0)
+        self.dendrites: list = []
+        self.firing = None
+
+    def build(self, ctx: Context) -> None:
+        """Create dendrites (needs the couplings) and the firing response."""
+        for row, j in enumerate(self.incoming):
+            dspec = ctx.spec.dendrites[j - 1]
+            cls = lookup("dendrite", dspec.kind)
+            self.dendrites.append(cls(dspec, ctx, self.vd[row], ctx.couplings[j]))
+        self.v[:] = self.vd.sum(axis=0) if len(self.incoming) else 0.0
+        cls = lookup("firing", self.spec.firing.kind)
+        self.firing = cls(self.spec.firing, self, ctx)
+        self.fields = {"Q": self.q, **self.firing.fields}
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        out = []
+        for d in self.dendrites:
+            out += d.calls(stage)
+        return out + self.firing.calls(stage)
+
+
+class StimulusPopulation(Population):
+    """An external population: Q is the sum of its stimulus series."""
+
+    def __init__(self, spec: PopulationSpec, ctx: Context):
+        super().__init__(spec, ctx)
+        stim = spec.stimulus
+        parts = stim.parts if stim.mode == "Superimpose" else (stim,)
+        self.series = [lookup("stimulus", p.mode)(p, self, ctx) for p in parts]
+
+    def build(self, ctx: Context) -> None:
+        """Nothing to link: a stimulus reads no other component."""
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        out = [Call(stim_begin, (self.hist, self.ptr))]
+        for s in self.series:
+            out += s.calls(stage)
+        return out + [Call(stim_end, (self.hist, self.ptr, self.q))]
+
+
+def make_population(spec: PopulationSpec, ctx: Context) -> Population:
+    """The population object for ``spec`` (stimulus or neural)."""
+    return StimulusPopulation(spec, ctx) if spec.is_stimulus else NeuralPopulation(spec, ctx)

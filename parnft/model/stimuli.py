@@ -1,0 +1,150 @@
+"""Stimulus time series of external populations (NFTsim's Timeseries kinds)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..config.spec import StimulusSpec
+from ..kernels.stimulus import (
+    series_const,
+    series_pulse_rect,
+    series_sine,
+    series_white,
+    series_white_coherent,
+)
+from .base import Call, Component, Context
+from .registry import register
+
+
+class Series(Component):
+    """Common state: local clock (starts at -Onset), Duration, node subset.
+
+    ``clock`` advances by dt before the series fires, so at step n it reads
+    n dt - Onset (accumulated, as NFTsim).
+    """
+
+    kernel = None
+
+    def __init__(self, spec: StimulusSpec, pop, ctx: Context):
+        self.spec = spec
+        self.pop = pop
+        self.nodes = ctx.local_nodes(spec.nodes)
+        self.clock = np.array([-float(spec.onset)])
+        self.duration = math.inf if spec.duration is None else float(spec.duration)
+        self.dt = ctx.dt
+        self.fields = {}
+
+    def p(self, key: str, default=None) -> float:
+        """Numeric parameter ``key`` of the series, or ``default``."""
+        v = self.spec.params.get(key, default)
+        if v is None:
+            raise KeyError(key)
+        return float(v[0] if isinstance(v, tuple) else v)
+
+    def head(self) -> tuple:
+        """Leading kernel arguments shared by all series kernels."""
+        return (self.pop.hist, self.pop.ptr, self.nodes, self.clock, self.dt, self.duration)
+
+    def scalars(self) -> tuple:
+        """The mode's own scalar arguments."""
+        return ()
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        return [Call(self.kernel, self.head() + self.scalars())]
+
+
+@register("stimulus", "Const")
+class Const(Series):
+    """The value ``Mean`` while active."""
+
+    kernel = staticmethod(series_const)
+
+    def scalars(self) -> tuple:
+        return (self.p("Mean"),)
+
+
+@register("stimulus", "PulseRect")
+class PulseRect(Series):
+    """Rectangular pulses: Amplitude for Width seconds every Period (1/Frequency), Pulses times."""
+
+    kernel = staticmethod(series_pulse_rect)
+
+    def scalars(self) -> tuple:
+        if "Period" in self.spec.params:
+            period = self.p("Period")
+        elif "Frequency" in self.spec.params:
+            period = 1.0 / self.p("Frequency")
+        else:
+            period = math.inf
+        return (self.p("Amplitude"), self.p("Width"), period, self.p("Pulses", 1.0))
+
+
+@register("stimulus", "Sine")
+class Sine(Series):
+    """Amplitude sin(2 pi Frequency t) while active."""
+
+    kernel = staticmethod(series_sine)
+
+    def scalars(self) -> tuple:
+        return (self.p("Amplitude"), self.p("Frequency"))
+
+
+def white_std(spec: StimulusSpec, ctx: Context, pop_length: float) -> float:
+    """Standard deviation of a White series: ``StdDev``, or from the amplitude spectral density.
+
+    With ASD: sigma = sqrt(8 pi^3 ASD^2 / (dt dx^2)) on a grid (dx = Length/L, the
+    true node spacing; NFTsim uses Length/sqrt(Nodes), wrong on rectangular
+    grids, its issue #173), sigma = sqrt(2 pi ASD^2 / dt) on a single node.
+    """
+    prm = spec.params
+    if "StdDev" in prm:
+        return float(prm["StdDev"])
+    asd = float(prm["ASD"])
+    if ctx.spec.grid.nodes == 1:
+        return math.sqrt(2.0 * math.pi * asd * asd / ctx.dt)
+    dx = pop_length / ctx.glb_shape[1]
+    return math.sqrt(8.0 * math.pi ** 3 * asd * asd / (ctx.dt * dx * dx))
+
+
+@register("stimulus", "White")
+class White(Series):
+    """Gaussian white noise, independent per node and step, N(Mean, sigma^2).
+
+    The draw is keyed by (seed, stream, global node, step), so the field is
+    identical for every rank count. Seed: ``Ranseed`` or NFTsim's counter
+    (1, 2, ... in construction order).
+    """
+
+    kernel = staticmethod(series_white)
+
+    def __init__(self, spec: StimulusSpec, pop, ctx: Context):
+        super().__init__(spec, pop, ctx)
+        auto = ctx.next_seed()
+        self.seed = int(self.p("Ranseed", auto))
+        self.stream = auto
+        self.std = white_std(spec, ctx, pop.spec.length)
+        self.gidx = ctx.glb_index
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        h = self.head()
+        return [Call(self.kernel, h[:3] + (self.gidx,) + h[3:]
+                     + (self.p("Mean", 0.0), self.std, self.seed, self.stream))]
+
+
+@register("stimulus", "WhiteCoherent")
+class WhiteCoherent(White):
+    """One Gaussian draw per step applied to all of the series' nodes."""
+
+    kernel = staticmethod(series_white_coherent)
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        return [Call(self.kernel, self.head() + (self.p("Mean", 0.0), self.std, self.seed,
+                                                 self.stream))]

@@ -1,0 +1,185 @@
+"""The simulation: build the model on this rank's tile and run the time loop.
+
+One code path for any rank count: a single process is a 1-rank run whose
+halo exchange is a periodic copy of the tile onto itself, done inside the
+compiled loop. On several ranks the loop advances one step per call and the
+wave fields' ghost frames are exchanged between calls (:mod:`parnft.parallel`).
+
+Each step runs NFTsim's stages (STUDY.md section 2.2): couplings (read phi of
+the previous step), populations (dendrites, soma, firing; stimuli), propagators
+(read the delayed Q of this step), halo exchange, then output sampling.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .codegen import compile_loop, plan_loop
+from .config.spec import ModelSpec
+from .errors import RunError
+from .kernels.wave import wave_fill_periodic
+from .model.base import STAGES, Call, Context
+from .model.populations import make_population
+from .model.propagators import make_propagator
+from .model.registry import lookup
+from .outputs import OutputPlan
+
+
+@dataclass
+class RunStats:
+    """Wall-clock seconds spent per phase of a run (this rank)."""
+
+    build: float = 0.0
+    compile: float = 0.0
+    compute: float = 0.0
+    halo: float = 0.0
+    output: float = 0.0
+    steps: int = 0
+
+
+class Simulation:
+    """A model built on one rank's tile, ready to run.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The validated model (:func:`parnft.read_config`).
+    comm : mpi4py communicator, optional
+        Ranks sharing the grid; None runs on this process alone.
+    procs : tuple of int, optional
+        Process grid ``(px, py)``; chosen automatically when None.
+    """
+
+    def __init__(self, spec: ModelSpec, comm=None, procs=None):
+        t0 = _time.perf_counter()
+        from .parallel.tiling import Tiling
+
+        self.spec = spec
+        if comm is None:
+            from mpi4py import MPI
+
+            comm = MPI.COMM_SELF
+        self.tiling = Tiling(comm, spec.grid.shape, procs)
+        self.comm = self.tiling.comm
+        self.stats = RunStats()
+        self.ctx = ctx = Context(spec=spec, dt=spec.time.deltat, glb_shape=spec.grid.shape,
+                                 loc_shape=tuple(self.tiling.loc_shape),
+                                 loc_start=tuple(self.tiling.loc_start))
+        ctx.gatherer = self.tiling
+        for p in spec.populations:
+            ctx.populations[p.index] = make_population(p, ctx)
+        for pr in spec.propagators:
+            ctx.propagators[pr.index] = make_propagator(pr, ctx, lookup("propagator", pr.kind))
+        for cp in spec.couplings:
+            ctx.couplings[cp.index] = lookup("coupling", cp.kind)(cp, ctx)
+        for pop in ctx.populations.values():
+            pop.build(ctx)
+        self.components = (list(ctx.couplings.values()) + list(ctx.populations.values())
+                           + list(ctx.propagators.values()))
+        self.wave_fields = [f for c in self.components for f in c.wave_fields()]
+        self.outputs = OutputPlan(spec, ctx, self)
+        self.n = 0
+        self._loop = None
+        self.stats.build = _time.perf_counter() - t0
+
+    @property
+    def local_halo(self) -> bool:
+        """True when every tile neighbour is the tile itself (one rank): fill in the loop."""
+        return self.tiling.size == 1
+
+    def step_calls(self) -> list[Call]:
+        """All kernel calls of one step, in stage order."""
+        calls = []
+        for stage in STAGES[:-1]:
+            for c in self.components:
+                calls += c.calls(stage)
+        if self.local_halo:
+            calls += [Call(wave_fill_periodic, (phi, q, cur)) for phi, q, cur, _ in
+                      self.wave_fields]
+        return calls
+
+    def _compile(self):
+        if self._loop is None:
+            t0 = _time.perf_counter()
+            plan = plan_loop(self.step_calls(), self.outputs.records())
+            self._loop = (compile_loop(plan), plan)
+            self._halo = None
+            if not self.local_halo and self.wave_fields:
+                from .parallel.halo import HaloExchange
+
+                corners = any(c for *_, c in self.wave_fields)
+                self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields), corners=corners)
+                self._exchange()
+            elif self.wave_fields:
+                for phi, q, cur, _ in self.wave_fields:
+                    wave_fill_periodic(phi, q, cur, 0)
+            # warm-up call: compiles (or loads from cache) without advancing
+            advance, plan = self._loop
+            self._call(advance, plan, 0)
+            self.stats.compile = _time.perf_counter() - t0
+        return self._loop
+
+    def _exchange(self) -> None:
+        fields = []
+        for phi, q, cur, _ in self.wave_fields:
+            fields += [phi[cur[0]], q[cur[0]]]
+        self._halo.exchange(fields)
+
+    def _call(self, advance, plan, nsteps: int):
+        o = self.outputs
+        return advance(nsteps, self.n, o.skip, o.every, o.tsteps, o.row, o.nrows,
+                       np.array(plan.floats, dtype=np.float64),
+                       np.array(plan.ints, dtype=np.int64), *plan.arrays)
+
+    def run(self, writer=None, progress=None, steps: int | None = None) -> RunStats:
+        """Advance to the end (or by ``steps``), sampling outputs into ``writer``.
+
+        Parameters
+        ----------
+        writer : object with ``write(tsteps, blocks)``, optional
+            Receives each full buffer of samples (see :mod:`parnft.outputs`).
+        progress : callable(n, total), optional
+            Called between compiled chunks.
+        steps : int, optional
+            Number of steps to advance; default: up to ``spec.time.steps``.
+        """
+        advance, plan = self._compile()
+        total = self.spec.time.steps
+        end = total if steps is None else min(total, self.n + steps)
+        o = self.outputs
+        chunk = 1 if self._halo is not None else 64
+        while self.n < end:
+            todo = min(end - self.n, chunk)
+            t0 = _time.perf_counter()
+            done, o.row = self._call(advance, plan, todo)
+            t1 = _time.perf_counter()
+            self.stats.compute += t1 - t0
+            self.n += done
+            if self._halo is not None:
+                self._exchange()
+                self.stats.halo += _time.perf_counter() - t1
+            elif t1 - t0 < 0.05 and done == todo:
+                chunk = min(chunk * 2, 1 << 20)
+            if o.row == o.nrows or self.n >= end:
+                t2 = _time.perf_counter()
+                o.flush(writer)
+                self.stats.output += _time.perf_counter() - t2
+                self._check_finite()
+            if progress is not None:
+                progress(self.n, total)
+        self.stats.steps = self.n
+        return self.stats
+
+    def _check_finite(self) -> None:
+        for pop in self.ctx.populations.values():
+            if not np.all(np.isfinite(pop.q)):
+                bad = int(np.flatnonzero(~np.isfinite(pop.q))[0])
+                node = int(self.ctx.glb_index[bad]) + 1
+                raise RunError(
+                    f"{self.spec.path}: population {pop.index} firing rate is not finite at "
+                    f"node {node}, t = {self.n * self.ctx.dt:.6g} s (step {self.n}); the model "
+                    "diverged: check the Courant number, Deltat against the dendrite rates, "
+                    "and the coupling strengths")
