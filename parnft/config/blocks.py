@@ -1,0 +1,381 @@
+"""Interpret the keys of a ``.conf`` body into a tree of blocks.
+
+A block is opened by an opener key (``Population 3:``, ``Firing:``,
+``Stimulus:``, ``Dendrite 4:``, ``Propagator 1:``, ``Coupling 1:``,
+``Connection matrix:``, ``Output:``) and holds the value keys that follow it,
+in any order. A key is looked up in the innermost open block first, then in
+the blocks around it (so ``Length:`` after ``Firing: ...`` still belongs to the
+population, and ``Propagator 1:`` closes the population). A key that no open
+block knows is an error naming the nearest known key, unless the innermost
+block has an unknown kind (its keys cannot be judged, so they are skipped).
+
+The tree is::
+
+    root (Time, Deltat, Nodes, Longside nodes, Topology, Bath)
+      matrix (From, To k)
+      population k (Length, Q)
+        firing (Function and parameters)
+        stimulus (mode keys) | superimpose -> stimulus parts
+        dendrite j
+      propagator j, coupling j
+      output (Node, Start, Interval, Population, Dendrite, Propagator, Coupling)
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from parnft.config import keys as K
+from parnft.config.nftsim import Key, Reporter, Word, number
+
+_ITEM = re.compile(r"^[0-9]+(?:\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+#: Opener keys per block family: name -> (indexed?, child family).
+_OPENERS = {
+    "root": {
+        "Connection matrix": (False, "matrix"),
+        "Population": (True, "population"),
+        "Propagator": (True, "propagator"),
+        "Coupling": (True, "coupling"),
+        "Output": (False, "output"),
+    },
+    "population": {
+        "Firing": (False, "firing"),
+        "Stimulus": (False, "stimulus"),
+        "Dendrite": (True, "dendrite"),
+    },
+    "superimpose": {"Stimulus": (False, "stimulus")},
+}
+
+
+class Entry:
+    """One value key of a block: its line, the words after it and the parsed value."""
+
+    __slots__ = ("key", "line", "words", "value")
+
+    def __init__(self, key: str, line: int, words: list[Word], value) -> None:
+        self.key, self.line, self.words, self.value = key, line, words, value
+
+    @property
+    def text(self) -> str:
+        """The value as written."""
+        return " ".join(w.text for w in self.words)
+
+
+class Block:
+    """An opened block of the file (see the module docstring)."""
+
+    def __init__(self, family: str, key: Key | None, parent: Block | None = None) -> None:
+        self.family = family
+        self.index = key.index if key else None
+        self.line = key.line if key else 0
+        self.parent = parent
+        self.kind: str | None = None
+        self.kind_ok = True
+        self.pending = False  # stimulus without a mode yet (Superimpose may follow)
+        self.duplicate = False
+        self.head: list[Word] = []
+        self.entries: dict[str, Entry] = {}
+        self.children: list[Block] = []
+
+    # -- description ---------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """How problems name this block (``"Coupling 1 (Ramp)"``)."""
+        f = self.family
+        if f == "root":
+            return "the top level"
+        if f == "matrix":
+            return "Connection matrix"
+        if f == "output":
+            return "Output"
+        if f in ("firing", "stimulus", "superimpose"):
+            owner = self.parent
+            while owner is not None and owner.family != "population":
+                owner = owner.parent
+            name = {"firing": "Firing", "stimulus": "Stimulus", "superimpose": "Superimpose"}[f]
+            kind = f" ({self.kind})" if self.kind and f != "superimpose" else ""
+            where = f" of Population {owner.index}" if owner is not None else ""
+            return f"{name}{kind}{where}"
+        name = f.capitalize()
+        shown = self.kind and self.kind_ok and self.kind != "Dendrite"
+        kind = f" ({self.kind})" if shown else ""
+        return f"{name} {self.index}{kind}"
+
+    def value_keys(self) -> dict[str, str]:
+        """Value keys this block accepts, with their value types."""
+        f = self.family
+        if not self.kind_ok:
+            return {}
+        if f == "root":
+            return K.ROOT_KEYS
+        if f == "matrix":
+            return K.MATRIX_KEYS
+        if f == "population":
+            return K.POPULATION_KEYS
+        if f == "firing":
+            return K.firing_keys(self.kind or "Response")
+        if f == "stimulus":
+            if self.pending:
+                return {K.SUPERIMPOSE: K.NUM}
+            return K.stimulus_keys(self.kind) if self.kind else {}
+        if f == "dendrite":
+            return K.dendrite_keys(self.kind or "Dendrite")
+        if f == "propagator":
+            return K.PROPAGATOR_KEYS
+        if f == "coupling":
+            return K.coupling_keys(self.kind) if self.kind else {}
+        if f == "output":
+            return K.OUTPUT_KEYS
+        return {}
+
+    def accepts(self, key: Key) -> str | None:
+        """``"value"``, ``"open"`` or None for a key seen while this block is open."""
+        op = _OPENERS.get(self.family, {}).get(key.name)
+        if op is not None and op[0] == (key.index is not None):
+            return "open"
+        if self.family == "matrix" and key.name == "To" and key.index is not None:
+            return "value"
+        if key.index is None and key.name in self.value_keys():
+            return "value"
+        return None
+
+    def known(self) -> list[str]:
+        """Every key name valid here (for "did you mean")."""
+        names = list(self.value_keys())
+        names += list(_OPENERS.get(self.family, {}))
+        if self.family == "matrix":
+            names.append("To")
+        return names
+
+    def entry(self, key: str):
+        """The parsed value of ``key``, or None when absent."""
+        e = self.entries.get(key)
+        return None if e is None else e.value
+
+
+class _Interpreter:
+    def __init__(self, rep: Reporter) -> None:
+        self.rep = rep
+        self.root = Block("root", None)
+        self.stack = [self.root]
+        self.seen: dict[tuple[str, int | None, int], int] = {}
+
+    def run(self, seq: list[tuple[Key, list[Word]]]) -> Block:
+        for key, words in seq:
+            self.feed(key, words)
+        return self.root
+
+    def feed(self, key: Key, words: list[Word]) -> None:
+        top = self.stack[-1]
+        if top.pending and key.name != K.SUPERIMPOSE:
+            self.rep.add(top.line, "Stimulus", "", f"{top.label} names no stimulus mode",
+                         "write 'Stimulus: <Mode> -' with Mode one of "
+                         + ", ".join(K.STIMULUS_MODES) + " (or 'Stimulus: Superimpose: K')")
+            top.pending, top.kind_ok = False, False
+        for depth in range(len(self.stack) - 1, -1, -1):
+            block = self.stack[depth]
+            how = block.accepts(key)
+            if how is None:
+                continue
+            del self.stack[depth + 1:]
+            if how == "open":
+                self.open(block, key, words)
+            else:
+                self.value(block, key, words)
+            return
+        if not top.kind_ok:
+            return  # inside a block of unknown kind: its keys cannot be judged
+        self.unknown(top, key, words)
+
+    # -- errors ---------------------------------------------------------------
+    def unknown(self, top: Block, key: Key, words: list[Word]) -> None:
+        text = " ".join(w.text for w in words)
+        if key.name == "Dendrite" and key.index is not None:
+            self.rep.add(key.line, key.label, text,
+                         f"Dendrite {key.index} is not inside a Population block",
+                         f"move it into the block of the population that connection "
+                         f"{key.index} goes to")
+            return
+        if key.name == "Longside":
+            self.rep.add(key.line, key.label, text, f"unknown key 'Longside' in {top.label}",
+                         "did you mean 'Longside nodes'? (NFTsim reads only 'Longside nodes:')")
+            return
+        names = top.known()
+        best = difflib.get_close_matches(key.label, names, n=1, cutoff=0.6)
+        if not best:
+            everything = [n for b in self.stack for n in b.known()]
+            best = difflib.get_close_matches(key.label, everything, n=1, cutoff=0.6)
+        fix = (f"did you mean '{best[0]}'?" if best
+               else "known keys here: " + ", ".join(names) if names
+               else "remove it")
+        self.rep.add(key.line, key.label, text, f"unknown key '{key.label}' in {top.label}", fix)
+
+    # -- openers ----------------------------------------------------------------
+    def open(self, parent: Block, key: Key, words: list[Word]) -> None:
+        family = _OPENERS[parent.family][key.name][1]
+        block = Block(family, key, parent)
+        block.head = words
+        scope = 0 if family in ("firing", "stimulus") and parent.family == "population" else -1
+        ident = (family, key.index, id(parent) if scope == 0 else 0)
+        if family == "stimulus" and parent.family == "superimpose":
+            ident = ("part", len(parent.children), id(parent))
+        if ident in self.seen:
+            block.duplicate = True
+            self.rep.add(key.line, key.label, "",
+                         f"{key.label} given twice (first on line {self.seen[ident]})",
+                         "keep one block")
+        else:
+            self.seen[ident] = key.line
+        if family == "firing" and any(c.family == "stimulus" for c in parent.children) or (
+            family == "stimulus" and any(c.family == "firing" for c in parent.children)
+        ):
+            self.rep.add(key.line, key.label, "",
+                         f"Population {parent.index} has both Firing and Stimulus",
+                         "a neural population has Q and Firing; a stimulus population "
+                         "(no incoming connection) has Stimulus")
+        self.kind(block, words)
+        parent.children.append(block)
+        self.stack.append(block)
+
+    def kind(self, block: Block, words: list[Word]) -> None:
+        word = words[0].text if words and words[0].text != "-" else None
+        f = block.family
+        if f in ("population", "matrix", "output"):
+            return
+        if f == "firing":
+            table, what, default = K.FIRING_KINDS, "firing response", "Response"
+            if word == "Response":
+                word = None  # the plain response has no kind word in NFTsim
+        elif f == "dendrite":
+            table, what, default = K.DENDRITE_KINDS, "dendrite kind", "Dendrite"
+        elif f == "propagator":
+            table, what, default = K.PROPAGATOR_KINDS, "propagator kind", None
+        elif f == "coupling":
+            table, what, default = tuple(K.COUPLING_KINDS), "coupling kind", None
+        else:  # stimulus
+            table, what, default = tuple(K.STIMULUS_MODES), "stimulus mode", None
+            if word is None:
+                block.pending = block.parent is not None and block.parent.family == "population"
+                if not block.pending:
+                    self.rep.add(block.line, "Stimulus", "", f"{block.label} names no stimulus "
+                                 "mode", "write 'Stimulus: <Mode> -' with Mode one of "
+                                 + ", ".join(K.STIMULUS_MODES))
+                    block.kind_ok = False
+                return
+        if word is None:
+            if default is None:
+                block.kind_ok = False
+                self.rep.add(block.line, block.label, "", f"{block.label} names no {what}",
+                             f"write the kind after '{block.label}:', one of "
+                             + ", ".join(table))
+                return
+            word = default
+        block.kind = word
+        if word not in table:
+            block.kind_ok = False
+            best = difflib.get_close_matches(word, table, n=1, cutoff=0.5)
+            hint = f"did you mean '{best[0]}'? " if best else ""
+            self.rep.add(words[0].line, block.label, word,
+                         f"unknown {what} '{word}' in {block.label}",
+                         f"{hint}known: {', '.join(table)}")
+
+    # -- values -------------------------------------------------------------------
+    def value(self, block: Block, key: Key, words: list[Word]) -> None:
+        label = key.label
+        if label in block.entries:
+            first = block.entries[label].line
+            self.rep.add(key.line, label, " ".join(w.text for w in words),
+                         f"'{label}' given twice in {block.label} (first on line {first})",
+                         "keep one")
+            return
+        if block.family == "matrix" and key.name == "To":
+            block.entries[label] = Entry(label, key.line, words, None)
+            return
+        if block.family == "stimulus" and key.name == K.SUPERIMPOSE:
+            block.pending = False
+            block.family, block.kind = "superimpose", K.SUPERIMPOSE
+        vtype = (K.NUM if key.name == K.SUPERIMPOSE else block.value_keys()[key.name])
+        value = self.parse(block, key, words, vtype)
+        block.entries[label] = Entry(label, key.line, words, value)
+
+    def parse(self, block: Block, key: Key, words: list[Word], vtype: str):
+        rep, label, where = self.rep, key.label, block.label
+        text = " ".join(w.text for w in words)
+        if vtype == K.ITEMS:
+            bad = [w for w in words if not _ITEM.match(w.text)]
+            for w in bad:
+                rep.add(w.line, f"Output {label}", w.text,
+                        f"'{w.text}' is not an output item",
+                        "write an object number 'k' or 'k.field' (e.g. '2' or '2.Q')")
+            return tuple(w.text for w in words if _ITEM.match(w.text))
+        if not words:
+            rep.add(key.line, label, "", f"'{label}' in {where} has no value",
+                    "write a value after the key")
+            return float("nan")
+        first = words[0]
+        if vtype == K.WORD:
+            table = K.TOPOLOGIES if key.name == "Topology" else tuple(K.FUNCTIONS)
+            if first.text in table:
+                return first.text
+            best = difflib.get_close_matches(first.text, table, n=1, cutoff=0.5)
+            hint = f"did you mean '{best[0]}'? " if best else ""
+            rep.add(first.line, label, first.text, f"unknown {label} '{first.text}' in {where}",
+                    f"{hint}known: {', '.join(table)}")
+            return None
+        if vtype == K.STEADY:
+            if first.text == "Steady":
+                return "Steady"
+            v = number(first.text)
+            if v is None:
+                rep.add(first.line, label, first.text, f"'{label}' in {where} is neither "
+                        "'Steady' nor a number", "write 'Steady' or a number")
+                return float("nan")
+            return v
+        if vtype == K.NUM:
+            v = number(first.text)
+            if v is None:
+                rep.add(first.line, label, first.text, f"'{label}' in {where} is not a number",
+                        "write a decimal number such as 0.5 or 1e-3")
+                return float("nan")
+            return v
+        # LIST or NODES
+        if vtype == K.NODES and first.text == "All":
+            return ()
+        values = []
+        for w in words:
+            v = number(w.text)
+            if v is None:
+                break
+            values.append(v)
+        if not values:
+            rep.add(first.line, label, text, f"'{label}' in {where} is not a number",
+                    "write a list of decimal numbers" if vtype == K.LIST
+                    else "write node numbers (1-based) or 'All'")
+            return (float("nan"),) if vtype == K.LIST else ()
+        if vtype == K.NODES:
+            if any(v != int(v) for v in values):
+                rep.add(first.line, label, text, f"'{label}' in {where} has a node number "
+                        "that is not a whole number", "write 1-based node numbers")
+            return tuple(int(v) for v in values)
+        return tuple(values)
+
+
+def interpret(seq: list[tuple[Key, list[Word]]], rep: Reporter) -> Block:
+    """Build the block tree of a file from its keys.
+
+    Parameters
+    ----------
+    seq : list of (Key, list of Word)
+        Output of :func:`parnft.config.nftsim.items`.
+    rep : Reporter
+        Receives every syntax problem (unknown or repeated keys, unknown
+        kinds, non-numeric values).
+
+    Returns
+    -------
+    Block
+        The root block.
+    """
+    return _Interpreter(rep).run(seq)

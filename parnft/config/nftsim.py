@@ -1,0 +1,212 @@
+"""Reader of NFTsim's ``.conf`` format: tokenizer and public entry points.
+
+Reading happens in three passes, each a pure function of the text:
+
+1. :func:`tokenize` splits off the free header (everything before the first
+   ``Time:`` followed by a number), splits the rest into whitespace-separated
+   words, each with its 1-based line number, and cuts every word after each
+   colon (``nu:-0.0096`` -> ``nu:`` ``-0.0096``; ``10:Wave`` -> ``10:`` ``Wave``).
+2. :func:`items` turns words ending in ``:`` into :class:`Key` objects, merging
+   ``Population 3:``-style indexed keys and two-word keys (``Longside nodes:``,
+   ``Burst Frequency:``); the other words stay :class:`Word` objects.
+3. :mod:`parnft.config.blocks` interprets the keys into a tree of blocks, and
+   :mod:`parnft.config.build` turns the tree into a
+   :class:`~parnft.config.spec.ModelSpec`.
+
+Every problem found is collected (never raised one at a time), so that a user
+sees everything wrong with a file at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from parnft.config import keys as K
+from parnft.errors import ConfigError, Problem, StabilityError
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_WORD = re.compile(r"\S+")
+_PIECE = re.compile(r"[^:]*:|[^:]+")
+#: Words that end the header when ``Time: <number>`` is missing altogether.
+_FALLBACK_STARTS = ("Time:", "Deltat:", "Nodes:")
+
+
+def number(text: str) -> float | None:
+    """Parse a decimal number as written in a ``.conf`` file.
+
+    Parameters
+    ----------
+    text : str
+        One word.
+
+    Returns
+    -------
+    float or None
+        The value, or None if ``text`` is not a plain finite decimal number
+        (``nan``, ``inf`` and ``1_0`` are not numbers here).
+    """
+    if _NUMBER.match(text):
+        return float(text)
+    return None
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word that is not a key, with its 1-based line number."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key (a word ending in ``:``), possibly indexed or made of two words."""
+
+    name: str
+    index: int | None
+    line: int
+
+    @property
+    def label(self) -> str:
+        """The key as written, without the colon (``"Population 3"``)."""
+        return self.name if self.index is None else f"{self.name} {self.index}"
+
+
+class Reporter:
+    """Collects :class:`~parnft.errors.Problem` objects for one file.
+
+    Parameters
+    ----------
+    path : str
+        File name used in every problem.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, key: str, value: str, rule: str, fix: str) -> None:
+        """Record one problem (the value is shortened to one short line)."""
+        value = " ".join(str(value).split())
+        if len(value) > 60:
+            value = value[:57] + "..."
+        self.problems.append(Problem(self.path, int(line), key, value, rule, fix))
+
+
+def tokenize(text: str) -> tuple[str, list[Word], int]:
+    """Split ``text`` into the free header and the words of the body.
+
+    Parameters
+    ----------
+    text : str
+        The whole ``.conf`` file.
+
+    Returns
+    -------
+    header : str
+        Free text before the first ``Time:`` that is followed by a number
+        (colons and the word ``Output`` are allowed there).
+    words : list of Word
+        The body's words, cut after every colon, with line numbers.
+    last_line : int
+        Number of the file's last line (used for "missing" problems).
+    """
+    raw: list[tuple[str, int, int]] = []  # (word, line, char offset)
+    offset = 0
+    lines = text.splitlines(keepends=True)
+    for lineno, line in enumerate(lines, start=1):
+        for m in _WORD.finditer(line):
+            raw.append((m.group(), lineno, offset + m.start()))
+        offset += len(line)
+    start = _header_end(raw)
+    header = text[: raw[start][2]].rstrip() if start < len(raw) else text.rstrip()
+    words = [
+        Word(piece, lineno)
+        for w, lineno, _ in raw[start:]
+        for piece in _PIECE.findall(w)
+    ]
+    return header, words, max(len(lines), 1)
+
+
+def _header_end(raw: list[tuple[str, int, int]]) -> int:
+    """Index of the first body word (see :func:`tokenize`)."""
+    for i, (w, _, _) in enumerate(raw):
+        if w == "Time:" and i + 1 < len(raw) and number(raw[i + 1][0].split(":")[0]) is not None:
+            return i
+        if w.startswith("Time:") and number(w[5:].split(":")[0]) is not None:
+            return i
+    for i, (w, _, _) in enumerate(raw):
+        if w.startswith(_FALLBACK_STARTS):
+            return i
+    return len(raw)
+
+
+def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
+    """Group body words into keys, each with the words that follow it.
+
+    Parameters
+    ----------
+    words : list of Word
+        Output of :func:`tokenize`.
+
+    Returns
+    -------
+    list of (Key, list of Word)
+        In file order. Words before the first key are dropped (there are
+        none when the header split found ``Time:``).
+    """
+    seq: list[Word | Key] = []
+    for w in words:
+        if not w.text.endswith(":"):
+            seq.append(w)
+            continue
+        stem = w.text[:-1]
+        prev = seq[-1] if seq and isinstance(seq[-1], Word) else None
+        if prev is not None and prev.text in K.INDEXED and stem.isdigit():
+            seq[-1] = Key(prev.text, int(stem), prev.line)
+        elif prev is not None and f"{prev.text} {stem}" in K.MULTIWORD:
+            seq[-1] = Key(f"{prev.text} {stem}", None, prev.line)
+        else:
+            seq.append(Key(stem, None, w.line))
+    out: list[tuple[Key, list[Word]]] = []
+    for x in seq:
+        if isinstance(x, Key):
+            out.append((x, []))
+        elif out:
+            out[-1][1].append(x)
+    return out
+
+
+def read_text(text: str, path: str = "<string>", validate: bool = True):
+    """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
+    from parnft.config import blocks, build, checks
+
+    rep = Reporter(path)
+    header, words, last_line = tokenize(text)
+    root = blocks.interpret(items(words), rep)
+    spec, broken = build.build(root, rep, path=path, text=text, header=header,
+                               last_line=last_line)
+    problems = list(rep.problems)
+    if validate:
+        problems += checks.check(spec, skip=broken)
+    problems.sort(key=lambda p: p.line)  # stable: same-line problems keep their order
+    if problems:
+        if any(checks.is_stability(p) for p in problems):
+            raise StabilityError(problems)
+        raise ConfigError(problems)
+    return spec
+
+
+def read_path(path: str | Path, validate: bool = True):
+    """Read a model from a ``.conf`` file; see :func:`parnft.config.read_config`."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(
+            [Problem(str(path), 0, "file", "", f"cannot read the file ({exc.strerror})",
+                     "check the path and permissions")]
+        ) from exc
+    return read_text(text, path=str(path), validate=validate)
