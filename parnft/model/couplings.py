@@ -45,10 +45,11 @@ class RampCoupling(MapCoupling):
     """nu(t) piecewise linear through (timepoints, nu), accumulated step by step."""
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
-        super().__init__(spec, ctx)
+        Coupling.__init__(self, spec, ctx)
         self.values = np.asarray(spec.nu, dtype=float)
         self.times = np.asarray(spec.params["timepoints"], dtype=float)
-        self.nu[:] = self.values[0]
+        self.nu = ctx.field(self.values[0])
+        self.fields = {"nu": self.nu}
         self.clock = np.zeros(1)
 
     def calls(self, stage: str) -> list[Call]:

@@ -1,0 +1,1 @@
+"""parnft input/output."""

@@ -1,0 +1,203 @@
+"""Self-describing HDF5 output, written collectively by every rank.
+
+Layout of a run file (readable by h5py, :func:`parnft.open_dataset` and
+xarray through it)::
+
+    /                      attrs: parnft_version, git_sha, config_text, config_path,
+                                  created, nodes, longside, shortside, deltat, time_total,
+                                  nranks, process_grid, tile_bounds, complete, ...
+    /time      (nt,)       sample times [s], absolute (NFTsim prints them relative
+                           to Output Start)
+    /x (nx,), /y (ny,)     node column / row index
+    /node      (nsel,)     1-based node numbers (node-list outputs only)
+    /<trace>               one dataset per trace, named like NFTsim's column in
+                           lower case ("propagator.1.phi", "pop.2.q"):
+                           (time, y, x) when the Output block selects all nodes,
+                           (time, node) otherwise; attrs units, long_name,
+                           nftsim_name, dx [m]
+
+Datasets have their final shape from the start (the number of samples is known);
+the root attribute ``complete`` turns true only when the run ended normally,
+so an aborted run is never mistaken for a finished one.
+
+With an MPI-enabled h5py and several ranks the file is opened with the
+``mpio`` driver: full-field traces are written collectively, each rank its own
+hyperslab; the few node-list traces are gathered to rank 0. Without MPI
+support in h5py, everything is gathered to rank 0, which writes alone (logged).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from ..provenance import git_sha
+
+log = logging.getLogger("parnft.io")
+
+UNITS = {"Q": "s^-1", "phi": "s^-1", "V": "V", "nu": "V s", "beta": "s^-1",
+         "gNMDA": "1", "Ca": "mol", "nutilde": "V s"}
+
+
+def mpi_h5py() -> bool:
+    """True when h5py was built with MPI (``driver='mpio'`` available)."""
+    return bool(h5py.get_config().mpi)
+
+
+class HDF5Writer:
+    """Write the samples of a :class:`parnft.solver.Simulation` to one HDF5 file.
+
+    Parameters
+    ----------
+    path : str
+        Output file (overwritten).
+    sim : Simulation
+        The run; provides the output plan, tiling and spec.
+    comm : mpi4py communicator
+        The simulation's communicator (collective calls on all its ranks).
+    """
+
+    def __init__(self, path: str, sim, comm):
+        self.path = str(path)
+        self.sim = sim
+        self.comm = comm
+        self.plan = sim.outputs
+        self.rank = comm.Get_rank()
+        self.size = comm.Get_size()
+        self.collective = self.size > 1 and mpi_h5py()
+        self.row = 0
+        if self.size > 1 and not self.collective:
+            log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
+        self._tile = sim.tiling.tile_bounds()
+        self._nodes_all = self._gather_node_lists()
+        self.f = None
+        if self.collective:
+            self.f = h5py.File(self.path, "w", driver="mpio", comm=comm)
+        elif self.rank == 0:
+            self.f = h5py.File(self.path, "w")
+        if self.f is not None:
+            self._create()
+
+    # -- layout ------------------------------------------------------------
+    def _gather_node_lists(self):
+        """Per trace (node-list outputs): 1-based nodes of every rank, rank order."""
+        if self.plan.all_nodes:
+            return None
+        mine = [t.nodes for t in self.plan.traces]
+        return self.comm.allgather(mine)
+
+    def _selected_nodes(self) -> np.ndarray:
+        return np.asarray(self.sim.spec.output.nodes, dtype=np.int64)
+
+    def _create(self) -> None:
+        spec = self.sim.spec
+        f = self.f
+        nt = self.plan.total_samples
+        ny, nx = spec.grid.shape
+        a = f.attrs
+        a["title"] = f"parnft run of {os.path.basename(spec.path)}"
+        a["parnft_version"] = __version__
+        a["git_sha"] = git_sha()
+        a["created"] = self.comm.bcast(
+            _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), root=0)
+        a["config_path"] = spec.path
+        a["config_text"] = spec.text
+        a["nodes"] = spec.grid.nodes
+        a["longside"] = nx
+        a["shortside"] = ny
+        a["topology"] = spec.grid.topology
+        a["deltat"] = spec.time.deltat
+        a["time_total"] = spec.time.time
+        a["output_start"] = spec.output.start
+        a["output_interval_steps"] = self.plan.every
+        a["nranks"] = self.size
+        a["process_grid"] = np.asarray(self.sim.tiling.dims)
+        a["tile_bounds"] = json.dumps(self._tile)
+        a["writer"] = "mpio-collective" if self.collective else "serial"
+        a["complete"] = False
+        t = f.create_dataset("time", shape=(nt,), dtype="f8")
+        t.attrs["units"] = "s"
+        t.attrs["long_name"] = "time since the start of the simulation"
+        xs = f.create_dataset("x", data=np.arange(nx))
+        ys = f.create_dataset("y", data=np.arange(ny))
+        xs.attrs["long_name"] = "node column (x = (node - 1) mod longside)"
+        ys.attrs["long_name"] = "node row (y = (node - 1) div longside)"
+        if not self.plan.all_nodes:
+            nodes = self._selected_nodes()
+            nd = f.create_dataset("node", data=nodes)
+            nd.attrs["long_name"] = "1-based NFTsim node number"
+            f.create_dataset("node_x", data=(nodes - 1) % nx)
+            f.create_dataset("node_y", data=(nodes - 1) // nx)
+        ly, lx = self.sim.tiling.loc_shape
+        chunk_t = max(1, min(nt, (1 << 20) // max(1, 8 * ly * lx)))
+        for tr in self.plan.traces:
+            fld = tr.name.split(".")[-1]
+            if self.plan.all_nodes and len(tr.idx) == self.sim.ctx.nloc:
+                shape, chunks = (nt, ny, nx), (chunk_t, ly, lx) if nt else None
+                dims = "time y x"
+            else:
+                width = len(self._selected_nodes()) if not self.plan.all_nodes else 1
+                shape, chunks, dims = (nt, width), None, "time node"
+            d = f.create_dataset(tr.key, shape=shape, dtype="f8", chunks=chunks)
+            d.attrs["nftsim_name"] = tr.name
+            d.attrs["units"] = UNITS.get(fld, "1")
+            d.attrs["long_name"] = tr.name
+            d.attrs["dims"] = dims
+
+    # -- data --------------------------------------------------------------
+    def write(self, tsteps: np.ndarray, blocks: list) -> None:
+        """Write one buffer of samples (collective: every rank calls it)."""
+        r0, r1 = self.row, self.row + len(tsteps)
+        self.row = r1
+        ly, lx = self.sim.tiling.loc_shape
+        y0, x0 = self.sim.tiling.loc_start
+        if self.rank == 0 and self.f is not None:
+            self.f["time"][r0:r1] = tsteps * self.sim.spec.time.deltat
+        for k, (tr, blk) in enumerate(zip(self.plan.traces, blocks, strict=True)):
+            full = self.plan.all_nodes and len(tr.idx) == self.sim.ctx.nloc
+            if full and self.collective:
+                d = self.f[tr.key]
+                with d.collective:
+                    d[r0:r1, y0:y0 + ly, x0:x0 + lx] = blk.reshape(-1, ly, lx)
+            elif full:
+                parts = self.comm.gather(blk, root=0) if self.size > 1 else [blk]
+                if self.rank == 0:
+                    self._write_gathered_field(tr.key, r0, r1, parts)
+            else:
+                parts = self.comm.gather(blk, root=0) if self.size > 1 else [blk]
+                if self.rank == 0:
+                    self._write_nodes(k, tr.key, r0, r1, parts)
+
+    def _write_gathered_field(self, key, r0, r1, parts) -> None:
+        ny, nx = self.sim.spec.grid.shape
+        out = np.empty((r1 - r0, ny, nx))
+        for (y0, y1, x0, x1), blk in zip(self._tile, parts, strict=True):
+            out[:, y0:y1, x0:x1] = blk.reshape(r1 - r0, y1 - y0, x1 - x0)
+        self.f[key][r0:r1] = out
+
+    def _write_nodes(self, k, key, r0, r1, parts) -> None:
+        d = self.f[key]
+        sel = list(self._selected_nodes()) if not self.plan.all_nodes else [1]
+        out = np.empty((r1 - r0, d.shape[1]))
+        lists = [self._nodes_all[r][k] for r in range(self.size)] if self._nodes_all else [[1]]
+        for nodes, blk in zip(lists, parts, strict=True):
+            for c, nd in enumerate(nodes):
+                out[:, sel.index(int(nd))] = blk[:, c]
+        d[r0:r1] = out
+
+    def close(self, stats=None, complete: bool = True) -> None:
+        """Record run information, mark the file complete and close it (collective)."""
+        timings = self.comm.allgather(None if stats is None else vars(stats))
+        if self.f is None:
+            return
+        if stats is not None:
+            self.f.attrs["timings_per_rank"] = json.dumps(timings)
+        self.f.attrs["complete"] = bool(complete)
+        self.f.close()
+        self.f = None

@@ -1,0 +1,84 @@
+"""Read parnft HDF5 files (and NFTsim text outputs) as :class:`xarray.Dataset`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+
+def open_dataset(path: str | os.PathLike):
+    """Open a run as an ``xarray.Dataset`` (loaded into memory).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A parnft HDF5 file (any rank count) or an NFTsim ``.output`` text file.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per trace (``"propagator.1.phi"``, ...), dims
+        ``(time, y, x)`` for whole-grid outputs or ``(time, node)`` for node
+        lists; coordinates ``time`` [s], ``x``, ``y`` or ``node`` (1-based)
+        with ``node_x``/``node_y``; the file's attributes (config text,
+        version, git SHA, process grid, ...) in ``ds.attrs``.
+    """
+    path = os.fspath(path)
+    if path.endswith(".output"):
+        return _open_nftsim_text(path)
+    import h5py
+    import xarray as xr
+
+    with h5py.File(path, "r") as f:
+        attrs = {k: _attr(v) for k, v in f.attrs.items()}
+        coords = {"time": ("time", f["time"][()], dict(f["time"].attrs))}
+        coords["x"] = ("x", f["x"][()])
+        coords["y"] = ("y", f["y"][()])
+        if "node" in f:
+            coords["node"] = ("node", f["node"][()])
+            coords["node_x"] = ("node", f["node_x"][()])
+            coords["node_y"] = ("node", f["node_y"][()])
+        data = {}
+        for key, d in f.items():
+            if "nftsim_name" not in d.attrs:
+                continue
+            dims = tuple(str(d.attrs["dims"]).split())
+            data[key] = (dims, d[()], {k: _attr(v) for k, v in d.attrs.items() if k != "dims"})
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    if "node" not in ds.dims:
+        ds = ds.drop_vars([c for c in ("node", "node_x", "node_y") if c in ds.coords])
+    return ds
+
+
+def _attr(v):
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _open_nftsim_text(path: str):
+    import xarray as xr
+
+    from .nftsim_text import read_output
+
+    out = read_output(path)
+    data = {}
+    nodes_of = {}
+    for name in out.unique_names:
+        nodes, arr = out.trace(name)
+        nodes_of[name] = nodes
+        data[name.lower()] = (("time", "node"), arr, {"nftsim_name": name})
+    node_sets = {tuple(v) for v in nodes_of.values()}
+    if len(node_sets) != 1:
+        raise ValueError(f"{path}: traces have different node lists; open with "
+                         "parnft.io.nftsim_text.read_output instead")
+    nodes = np.asarray(next(iter(node_sets)))
+    return xr.Dataset(data, coords={"time": ("time", out.time, {"units": "s"}),
+                                    "node": ("node", nodes)},
+                      attrs={"config_text": out.config_text, "source": "nftsim",
+                             "time_origin": "Output Start (NFTsim prints relative times)",
+                             "tile_bounds": json.dumps([])})
