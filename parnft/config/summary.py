@@ -111,7 +111,7 @@ def memory_per_rank(spec: ModelSpec, nranks: int = 1) -> tuple[int, tuple[int, i
     a, ghost, n = ly * lx, (ly + 2) * (lx + 2), g.nodes
     per_node = sum(history_lengths(spec).values())
     for p in spec.populations:
-        per_node += _FIRING_ARRAYS.get(p.firing.kind, 1) if p.firing else 1
+        per_node += 1 + (_FIRING_ARRAYS.get(p.firing.kind, 1) if p.firing else 0)
     per_node += sum(3 if d.kind == "Integral" else 2 for d in spec.dendrites)
     ghosted = 0
     for pr in spec.propagators:
