@@ -95,13 +95,33 @@ class Block:
             while owner is not None and owner.family != "population":
                 owner = owner.parent
             name = {"firing": "Firing", "stimulus": "Stimulus", "superimpose": "Superimpose"}[f]
-            kind = f" ({self.kind})" if self.kind and f != "superimpose" else ""
+            kind = f" ({self.kind})" if self.kind and self.kind_ok and f != "superimpose" else ""
             where = f" of Population {owner.index}" if owner is not None else ""
             return f"{name}{kind}{where}"
         name = f.capitalize()
         shown = self.kind and self.kind_ok and self.kind != "Dendrite"
         kind = f" ({self.kind})" if shown else ""
         return f"{name} {self.index}{kind}"
+
+    @property
+    def short(self) -> str:
+        """Prefix of problem keys (``"Coupling 1"``, ``"Population 2 Stimulus"``)."""
+        f = self.family
+        if f == "root":
+            return ""
+        if f in ("firing", "stimulus", "superimpose"):
+            owner = self.parent
+            while owner is not None and owner.family != "population":
+                owner = owner.parent
+            own = f"Population {owner.index} " if owner is not None else ""
+            return own + ("Firing" if f == "firing" else "Stimulus")
+        if f in ("matrix", "output"):
+            return "Connection matrix" if f == "matrix" else "Output"
+        return f"{f.capitalize()} {self.index}"
+
+    def qualify(self, key: str) -> str:
+        """``key`` prefixed with :attr:`short` (``"Coupling 1: nu"``)."""
+        return f"{self.short}: {key}" if self.short else key
 
     def value_keys(self) -> dict[str, str]:
         """Value keys this block accepts, with their value types."""
@@ -197,20 +217,25 @@ class _Interpreter:
                          f"Dendrite {key.index} is not inside a Population block",
                          f"move it into the block of the population that connection "
                          f"{key.index} goes to")
+            lost = Block("dendrite", key, top)
+            lost.kind_ok, lost.duplicate = False, True  # swallow its keys, build nothing
+            self.stack.append(lost)
             return
         if key.name == "Longside":
-            self.rep.add(key.line, key.label, text, f"unknown key 'Longside' in {top.label}",
+            self.rep.add(key.line, top.qualify(key.label), text,
+                         f"unknown key 'Longside' in {top.label}",
                          "did you mean 'Longside nodes'? (NFTsim reads only 'Longside nodes:')")
             return
         names = top.known()
         best = difflib.get_close_matches(key.label, names, n=1, cutoff=0.6)
         if not best:
             everything = [n for b in self.stack for n in b.known()]
-            best = difflib.get_close_matches(key.label, everything, n=1, cutoff=0.6)
+            best = difflib.get_close_matches(key.label, everything, n=1, cutoff=0.75)
         fix = (f"did you mean '{best[0]}'?" if best
                else "known keys here: " + ", ".join(names) if names
                else "remove it")
-        self.rep.add(key.line, key.label, text, f"unknown key '{key.label}' in {top.label}", fix)
+        self.rep.add(key.line, top.qualify(key.label), text,
+                     f"unknown key '{key.label}' in {top.label}", fix)
 
     # -- openers ----------------------------------------------------------------
     def open(self, parent: Block, key: Key, words: list[Word]) -> None:
@@ -286,7 +311,7 @@ class _Interpreter:
         label = key.label
         if label in block.entries:
             first = block.entries[label].line
-            self.rep.add(key.line, label, " ".join(w.text for w in words),
+            self.rep.add(key.line, block.qualify(label), " ".join(w.text for w in words),
                          f"'{label}' given twice in {block.label} (first on line {first})",
                          "keep one")
             return
@@ -302,18 +327,19 @@ class _Interpreter:
 
     def parse(self, block: Block, key: Key, words: list[Word], vtype: str):
         rep, label, where = self.rep, key.label, block.label
+        qkey = block.qualify(label)
         text = " ".join(w.text for w in words)
         if vtype == K.ITEMS:
             bad = [w for w in words if not _ITEM.match(w.text)]
             for w in bad:
-                rep.add(w.line, f"Output {label}", w.text,
+                rep.add(w.line, qkey, w.text,
                         f"'{w.text}' is not an output item",
                         "write an object number 'k' or 'k.field' (e.g. '2' or '2.Q')")
             return tuple(w.text for w in words if _ITEM.match(w.text))
         if not words:
-            rep.add(key.line, label, "", f"'{label}' in {where} has no value",
+            rep.add(key.line, qkey, "", f"'{label}' in {where} has no value",
                     "write a value after the key")
-            return float("nan")
+            return {K.LIST: (float("nan"),), K.NODES: (), K.WORD: None}.get(vtype, float("nan"))
         first = words[0]
         if vtype == K.WORD:
             table = K.TOPOLOGIES if key.name == "Topology" else tuple(K.FUNCTIONS)
@@ -321,7 +347,7 @@ class _Interpreter:
                 return first.text
             best = difflib.get_close_matches(first.text, table, n=1, cutoff=0.5)
             hint = f"did you mean '{best[0]}'? " if best else ""
-            rep.add(first.line, label, first.text, f"unknown {label} '{first.text}' in {where}",
+            rep.add(first.line, qkey, first.text, f"unknown {label} '{first.text}' in {where}",
                     f"{hint}known: {', '.join(table)}")
             return None
         if vtype == K.STEADY:
@@ -329,14 +355,14 @@ class _Interpreter:
                 return "Steady"
             v = number(first.text)
             if v is None:
-                rep.add(first.line, label, first.text, f"'{label}' in {where} is neither "
+                rep.add(first.line, qkey, first.text, f"'{label}' in {where} is neither "
                         "'Steady' nor a number", "write 'Steady' or a number")
                 return float("nan")
             return v
         if vtype == K.NUM:
             v = number(first.text)
             if v is None:
-                rep.add(first.line, label, first.text, f"'{label}' in {where} is not a number",
+                rep.add(first.line, qkey, first.text, f"'{label}' in {where} is not a number",
                         "write a decimal number such as 0.5 or 1e-3")
                 return float("nan")
             return v
@@ -350,13 +376,13 @@ class _Interpreter:
                 break
             values.append(v)
         if not values:
-            rep.add(first.line, label, text, f"'{label}' in {where} is not a number",
+            rep.add(first.line, qkey, text, f"'{label}' in {where} is not a number",
                     "write a list of decimal numbers" if vtype == K.LIST
                     else "write node numbers (1-based) or 'All'")
             return (float("nan"),) if vtype == K.LIST else ()
         if vtype == K.NODES:
             if any(v != int(v) for v in values):
-                rep.add(first.line, label, text, f"'{label}' in {where} has a node number "
+                rep.add(first.line, qkey, text, f"'{label}' in {where} has a node number "
                         "that is not a whole number", "write 1-based node numbers")
             return tuple(int(v) for v in values)
         return tuple(values)

@@ -87,9 +87,10 @@ class _Checker:
     def missing(self, loc: Params, opener: str, label: str, keys, what: str) -> list[str]:
         """Report keys of ``keys`` absent from ``loc``; return the absent ones."""
         absent = [k for k in keys if k not in loc]
-        for k in absent:
-            self.add(loc.get(opener, self.top), f"{label}: {k}", "",
-                     f"{what} needs '{k}:'", f"add '{k}: <value>' to {label}")
+        if absent:
+            self.add(loc.get(opener, self.top), f"{label}: {', '.join(absent)}", "",
+                     f"{what} needs " + ", ".join(f"'{k}:'" for k in absent),
+                     "add " + ", ".join(f"'{k}: <value>'" for k in absent) + f" to {label}")
         return absent
 
     def multiple(self, line, key, value, what: str) -> None:
