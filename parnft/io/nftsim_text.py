@@ -97,6 +97,11 @@ class NftsimOutput:
     groups: tuple[int, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "nodes", tuple(int(n) for n in self.nodes))
+        object.__setattr__(self, "time", np.asarray(self.time, dtype=np.float64))
+        object.__setattr__(self, "data", np.asarray(self.data, dtype=np.float64))
+        object.__setattr__(self, "groups", tuple(int(g) for g in self.groups))
         if not self.groups:
             object.__setattr__(self, "groups", group_sizes_from_names(self.names))
         _check_layout(self.names, self.nodes, self.groups)
@@ -203,9 +208,7 @@ def group_sizes_from_names(names: Sequence[str]) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _check_layout(
-    names: Sequence[str], nodes: Sequence[int], groups: Sequence[int]
-) -> None:
+def _check_layout(names: Sequence[str], nodes: Sequence[int], groups: Sequence[int]) -> None:
     if len(names) != len(nodes):
         raise ValueError(f"{len(names)} names but {len(nodes)} node numbers")
     if any(g < 1 for g in groups) or sum(groups) != len(names):
@@ -248,7 +251,8 @@ def format_header(
     _check_layout(names, nodes, groups)
     row1 = [" ", "Time".rjust(_NAME_WIDTH), "  "]
     row2 = [" " * _PREFIX_WIDTH]
-    for gnames, gnodes in zip(_split_groups(names, groups), _split_groups(nodes, groups)):
+    pairs = zip(_split_groups(names, groups), _split_groups(nodes, groups), strict=True)
+    for gnames, gnodes in pairs:
         row1.extend("  " + n.rjust(_NAME_WIDTH) for n in gnames)
         row1.append("  ")
         row2.extend("  " + str(k).rjust(_NAME_WIDTH) for k in gnodes)
@@ -268,18 +272,18 @@ def format_header(
 _VALUE_WIDTH = 21  # sign slot + "d.dddddddddddddde+XX"
 _FAST_EMIN, _FAST_EMAX = -8, 14  # decimal exponents the fast writer handles
 _POW10 = np.array([10.0**k for k in range(23)])  # exact doubles
-_POW10_INT = 10 ** np.arange(14, -1, -1, dtype=np.int64)  # digit weights of a 15-digit int
 _SPLITTER = 134217729.0  # 2**27 + 1, Dekker's split
-_ASCII_0 = ord("0")
+_ZERO = ord("0")
+_MANT_POS = (1, *range(3, 17))  # positions of the 15 mantissa digits in a value
 
 
 def _format_value(v: float) -> str:
     """One number as NFTsim's ``Dumpf`` writes it (the slow, exact path)."""
     if v >= 0:
-        return " %.14e" % v
+        return " " + format(v, ".14e")
     if v != v:  # NaN: printf writes the sign bit
         return "-nan" if np.signbit(v) else "nan"
-    return "%.14e" % v
+    return format(v, ".14e")
 
 
 def _two_product(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -299,59 +303,64 @@ def _round_scaled(ax: np.ndarray, e: np.ndarray) -> np.ndarray:
     """``round_half_even(ax * 10**(14 - e))`` exactly, as float64 (0 <= 14 - e <= 22)."""
     hi, lo = _two_product(ax, _POW10[14 - e])
     f = np.floor(hi)
-    frac = hi - f  # exact while hi < 2**53 (larger hi only has to compare as too big)
-    up = (frac > 0.5) | (
-        (frac == 0.5) & ((lo > 0) | ((lo == 0) & (np.floor(f * 0.5) * 2.0 != f)))
-    )
-    return f + up
+    frac = hi - f  # exact while hi < 2**53 (a larger hi only has to compare as too big)
+    tie_up = (lo > 0) | ((lo == 0) & (np.floor(f * 0.5) * 2.0 != f))
+    return f + ((frac > 0.5) | ((frac == 0.5) & tie_up))
 
 
-def _encode_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed-width encoding of ``x`` (1-D float64).
+def _put_digits(out: np.ndarray, positions: Sequence[int], x: np.ndarray) -> None:
+    """Write the decimal digits of ``x`` (int32, < 10**len(positions)) as ASCII."""
+    for pos in reversed(positions[1:]):
+        q = x // 10
+        out[:, pos] = x - q * 10
+        x = q
+    out[:, positions[0]] = x
+    out[:, positions] += _ZERO
 
-    Returns
-    -------
-    chars : numpy.ndarray
-        uint8, shape ``(x.size, 21)``; valid where ``ok``.
-    ok : numpy.ndarray
-        bool, shape ``(x.size,)``: the value was encoded exactly.
+
+def _encode_values(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Write ``x`` (1-D float64) into ``out`` (uint8, ``(x.size, 21)``) as NFTsim does.
+
+    Returns a bool mask of the values encoded exactly by this fast path:
+    finite with ``1e-8 <= |x| < 1e15``, or ``+0.0``. Others are left as garbage.
     """
     ax = np.abs(x)
-    ok = np.isfinite(x) & (((ax >= 1e-8) & (ax < 1e15)) | ((x == 0) & ~np.signbit(x)))
-    nz = ok & (ax > 0)
+    nz = (ax >= 1e-8) & (ax < 1e15)  # False for NaN
+    ok = nz | ((x == 0) & ~np.signbit(x))
     safe = np.where(nz, ax, 1.0)
-    with np.errstate(divide="ignore"):
-        e = np.clip(np.floor(np.log10(safe)), _FAST_EMIN, _FAST_EMAX).astype(np.int64)
-    for _ in range(2):  # log10 may be off by one; rounding may carry into a new digit
-        n = _round_scaled(safe, e)
-        e = e + (n >= 1e15) - (n < 1e14)
-        np.clip(e, _FAST_EMIN, _FAST_EMAX, out=e)
+    e = np.clip(np.floor(np.log10(safe)), _FAST_EMIN, _FAST_EMAX).astype(np.int32)
     n = _round_scaled(safe, e)
+    for _ in range(2):  # log10 may be off by one; rounding may carry into a new digit
+        fix = np.flatnonzero((n >= 1e15) | (n < 1e14))
+        if fix.size == 0:
+            break
+        ef = e[fix] + (n[fix] >= 1e15).view(np.int8) - (n[fix] < 1e14).view(np.int8)
+        e[fix] = np.clip(ef, _FAST_EMIN, _FAST_EMAX)
+        n[fix] = _round_scaled(safe[fix], e[fix])
     ok &= ~nz | ((n >= 1e14) & (n < 1e15))
-    n = np.where(nz, n, 0.0).astype(np.int64)
+    n = np.where(nz, n, 0.0)
     e = np.where(nz, e, 0)
-    chars = np.empty((x.size, _VALUE_WIDTH), dtype=np.uint8)
-    chars[:, 0] = np.where(x < 0, ord("-"), ord(" "))
-    digits = (n[:, None] // _POW10_INT) % 10 + _ASCII_0
-    chars[:, 1] = digits[:, 0]
-    chars[:, 2] = ord(".")
-    chars[:, 3:17] = digits[:, 1:]
-    chars[:, 17] = ord("e")
-    chars[:, 18] = np.where(e < 0, ord("-"), ord("+"))
-    ae = np.abs(e)
-    chars[:, 19] = ae // 10 + _ASCII_0
-    chars[:, 20] = ae % 10 + _ASCII_0
-    return chars, ok
+    hi = np.floor(n * 1e-8)  # split into 7 + 8 digits (fixing a possible off-by-one)
+    lo = n - hi * 1e8
+    hi += (lo >= 1e8).view(np.int8) - (lo < 0).view(np.int8)
+    lo = n - hi * 1e8
+    out[:, 0] = np.where(x < 0, ord("-"), ord(" "))
+    out[:, 2] = ord(".")
+    out[:, 17] = ord("e")
+    out[:, 18] = np.where(e < 0, ord("-"), ord("+"))
+    _put_digits(out, _MANT_POS[:7], hi.astype(np.int32))
+    _put_digits(out, _MANT_POS[7:], lo.astype(np.int32))
+    _put_digits(out, (19, 20), np.abs(e))
+    return ok
 
 
 def _decode_values(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`_encode_values` for a ``(n, 21)`` uint8 array.
 
     Returns the values and a mask of entries that had the fixed layout (and an
-    exponent that allows an exactly rounded conversion); others are garbage.
+    exponent allowing one correctly rounded operation); the rest are garbage.
     """
-    d = chars.astype(np.int64) - _ASCII_0
-    mant = np.concatenate((d[:, 1:2], d[:, 3:17]), axis=1)
+    d = chars - np.uint8(_ZERO)  # digits 0..9; anything else wraps above 9
     sign = chars[:, 0]
     esign = chars[:, 18]
     ok = (
@@ -359,44 +368,94 @@ def _decode_values(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         & (chars[:, 2] == ord("."))
         & (chars[:, 17] == ord("e"))
         & ((esign == ord("+")) | (esign == ord("-")))
-        & np.all((mant >= 0) & (mant <= 9), axis=1)
-        & np.all((d[:, 19:21] >= 0) & (d[:, 19:21] <= 9), axis=1)
+        & (d[:, 1] <= 9)
+        & (d[:, 3:17] <= 9).all(axis=1)
+        & (d[:, 19:21] <= 9).all(axis=1)
     )
-    n = (mant * _POW10_INT).sum(axis=1).astype(np.float64)  # < 1e15: exact
-    e = (d[:, 19] * 10 + d[:, 20]) * np.where(esign == ord("-"), -1, 1)
-    k = e - 14  # value = n * 10**k; one correctly rounded operation when |k| <= 22
-    ok &= (k >= -22) & (k <= 22)
-    kk = np.clip(k, -22, 22)
-    scale = _POW10[np.abs(kk)]
-    v = np.where(kk >= 0, n * scale, n / scale)
-    v = np.where(sign == ord("-"), -v, v)
-    return v, ok
+    hi = d[:, 1].astype(np.int32)
+    for pos in _MANT_POS[1:7]:
+        hi = hi * 10 + d[:, pos]
+    lo = d[:, _MANT_POS[7]].astype(np.int32)
+    for pos in _MANT_POS[8:]:
+        lo = lo * 10 + d[:, pos]
+    n = hi * 1e8 + lo  # < 1e15: exact
+    e = d[:, 19].astype(np.int32) * 10 + d[:, 20]
+    k = np.where(esign == ord("-"), -e, e) - 14  # value = n * 10**k
+    ok &= (k >= -22) & (k <= 22)  # then one correctly rounded operation suffices
+    scale = _POW10[np.minimum(np.abs(k), 22)]
+    v = np.where(k >= 0, n * scale, n / scale)
+    return np.where(sign == ord("-"), -v, v), ok
 
 
 class _RowLayout:
-    """Byte offsets of the fixed-width row for a given outlet grouping."""
+    """The fixed-width data row of a given outlet grouping (all values 21 chars).
+
+    Row: time (21) + ``"  "``, then per group ``(" " + value) * g + "  "``, then
+    ``"\\n"``.
+    """
 
     def __init__(self, groups: Sequence[int]) -> None:
-        starts = [0]  # first character (the sign slot) of each value, time first
+        self.groups = tuple(groups)
+        self.ncols = 1 + sum(self.groups)  # time included
+        offsets = []
         pos = _VALUE_WIDTH + 2
-        for g in groups:
-            for _ in range(g):
-                starts.append(pos + 1)
-                pos += 1 + _VALUE_WIDTH
-            pos += 2
+        for g in self.groups:
+            offsets.append(pos)
+            pos += (1 + _VALUE_WIDTH) * g + 2
+        self.offsets = tuple(offsets)
         self.width = pos + 1  # with the newline
-        self.ncols = len(starts)  # time included
-        self.index = (np.array(starts)[:, None] + np.arange(_VALUE_WIDTH)).ravel()
         template = np.full(self.width, ord(" "), dtype=np.uint8)
         template[-1] = ord("\n")
         self.template = template
-        gap = np.ones(self.width, dtype=bool)
-        gap[self.index] = False
-        self.gap = np.flatnonzero(gap)
+
+    def _group_views(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Per group, a ``(nrows, g, 22)`` view of the group's columns in ``rows``."""
+        step = 1 + _VALUE_WIDTH
+        return [
+            rows[:, o : o + step * g].reshape(rows.shape[0], g, step)
+            for o, g in zip(self.offsets, self.groups, strict=True)
+        ]
+
+    def scatter(self, rows: np.ndarray, chars: np.ndarray) -> None:
+        """Fill ``rows`` (``(n, width)`` uint8) from ``chars`` (``(n, ncols, 21)``)."""
+        rows[:] = self.template
+        rows[:, :_VALUE_WIDTH] = chars[:, 0]
+        c = 1
+        for view, g in zip(self._group_views(rows), self.groups, strict=True):
+            view[:, :, 1:] = chars[:, c : c + g]
+            c += g
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values' characters ``(n, ncols, 21)`` and a mask of rows whose gaps are right."""
+        n = rows.shape[0]
+        chars = np.empty((n, self.ncols, _VALUE_WIDTH), dtype=np.uint8)
+        chars[:, 0] = rows[:, :_VALUE_WIDTH]
+        space = ord(" ")
+        ok = (rows[:, -1] == ord("\n")) & (rows[:, _VALUE_WIDTH : _VALUE_WIDTH + 2] == space).all(
+            axis=1
+        )
+        c = 1
+        step = 1 + _VALUE_WIDTH
+        for view, o, g in zip(self._group_views(rows), self.offsets, self.groups, strict=True):
+            chars[:, c : c + g] = view[:, :, 1:]
+            ok &= (view[:, :, 0] == space).all(axis=1)
+            ok &= (rows[:, o + step * g : o + step * g + 2] == space).all(axis=1)
+            c += g
+        return chars, ok
 
 
 # ---------------------------------------------------------------------------
 # writing
+
+
+def _is_binary(fileobj: Any) -> bool:
+    """Whether ``fileobj`` takes bytes (otherwise str)."""
+    if isinstance(fileobj, io.TextIOBase):
+        return False
+    if isinstance(fileobj, io.BufferedIOBase | io.RawIOBase):
+        return True
+    mode = getattr(fileobj, "mode", None)
+    return not (isinstance(mode, str) and "b" not in mode)
 
 
 class OutputTextWriter:
@@ -437,12 +496,10 @@ class OutputTextWriter:
         nodes: Sequence[int],
         groups: Sequence[int] | None = None,
         *,
-        chunk_values: int = 1 << 18,
+        chunk_values: int = 1 << 13,
     ) -> None:
         self._f = fileobj
-        self._binary = not isinstance(fileobj, io.TextIOBase) and "b" in getattr(
-            fileobj, "mode", "b"
-        )
+        self._binary = _is_binary(fileobj)
         self.names = tuple(names)
         self.nodes = tuple(int(n) for n in nodes)
         self.groups = (
@@ -484,18 +541,17 @@ class OutputTextWriter:
 
     def _format_block(self, block: np.ndarray) -> bytes:
         lay = self._layout
-        chars, ok = _encode_values(block.ravel())
         nrows = block.shape[0]
+        chars = np.empty((block.size, _VALUE_WIDTH), dtype=np.uint8)
+        ok = _encode_values(block.ravel(), chars)
         out = np.empty((nrows, lay.width), dtype=np.uint8)
-        out[:] = lay.template
-        out[:, lay.index] = chars.reshape(nrows, -1)
+        lay.scatter(out, chars.reshape(nrows, lay.ncols, _VALUE_WIDTH))
         good = ok.reshape(block.shape).all(axis=1)
         if good.all():
             return out.tobytes()
         pieces: list[bytes] = []
-        bad = np.flatnonzero(~good)
         prev = 0
-        for i in bad.tolist():
+        for i in np.flatnonzero(~good).tolist():
             pieces.append(out[prev:i].tobytes())
             pieces.append(self._format_slow_row(block[i]).encode("ascii"))
             prev = i + 1
@@ -523,8 +579,7 @@ class OutputTextWriter:
             d = d.reshape(1, -1)
         if d.ndim != 2 or d.shape != (t.shape[0], self.ncols):
             raise ValueError(
-                f"data shape {d.shape} does not match ({t.shape[0]}, {self.ncols}) "
-                "(times, columns)"
+                f"data shape {d.shape} does not match ({t.shape[0]}, {self.ncols}) (times, columns)"
             )
         pieces = []
         n = self._chunk_rows
@@ -533,7 +588,7 @@ class OutputTextWriter:
             block[:, 0] = t[s : s + n]
             block[:, 1:] = d[s : s + n]
             pieces.append(self._format_block(block))
-        return b"".join(pieces)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def write_rows(self, time: Any, data: Any) -> None:
         """Append samples.
@@ -545,9 +600,8 @@ class OutputTextWriter:
         data : array_like
             Values, shape ``(nt, ncols)`` (or ``(ncols,)`` with one time).
         """
-        text = self.format_rows(time, data)
-        self._emit(text)
-        self.rows_written += text.count(b"\n")
+        self._emit(self.format_rows(time, data))
+        self.rows_written += int(np.shape(time)[0]) if np.ndim(time) else 1
 
 
 def write_output(
@@ -647,7 +701,7 @@ def _is_float(tok: bytes) -> bool:
 
 
 def _parse_data(
-    body: bytes, groups: Sequence[int], path: str, first_line: int
+    body: bytes, groups: Sequence[int], path: str, first_line: int, chunk_values: int = 1 << 13
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse the data rows (``body`` ends in a newline, or is empty)."""
     lay = _RowLayout(groups)
@@ -657,29 +711,31 @@ def _parse_data(
     buf = np.frombuffer(body, dtype=np.uint8)
     ends = np.flatnonzero(buf == ord("\n"))
     if ends.size == 0 or ends[-1] != buf.size - 1:
-        raise _fail(
-            path, first_line + ends.size, "last data row has no newline (truncated file?)"
-        )
+        raise _fail(path, first_line + ends.size, "last data row has no newline (truncated file?)")
     nrows = ends.size
     starts = np.empty(nrows, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    std = (ends - starts + 1) == lay.width
     table = np.empty((nrows, width), dtype=np.float64)
-    fast = np.zeros(nrows, dtype=bool)
-    if std.any():
-        if std.all():
-            rows = buf.reshape(nrows, lay.width)
-            which = np.arange(nrows)
+    fast = (ends - starts + 1) == lay.width
+    if fast.all():
+        rows = buf.reshape(nrows, lay.width)
+        which = None
+    else:
+        which = np.flatnonzero(fast)
+        rows = buf[starts[which, None] + np.arange(lay.width)]
+    step = max(1, chunk_values // width)
+    for s in range(0, rows.shape[0], step):
+        chars, ok = lay.gather(rows[s : s + step])
+        vals, vok = _decode_values(chars.reshape(-1, _VALUE_WIDTH))
+        ok &= vok.reshape(-1, width).all(axis=1)
+        if which is None:
+            table[s : s + step] = vals.reshape(-1, width)
+            fast[s : s + step] = ok
         else:
-            which = np.flatnonzero(std)
-            rows = buf[starts[which, None] + np.arange(lay.width)]
-        vals, ok = _decode_values(rows[:, lay.index].reshape(-1, _VALUE_WIDTH))
-        ok = ok.reshape(-1, width).all(axis=1) & (rows[:, lay.gap] == lay.template[lay.gap]).all(
-            axis=1
-        )
-        table[which] = vals.reshape(-1, width)
-        fast[which[ok]] = True
+            idx = which[s : s + step]
+            table[idx] = vals.reshape(-1, width)
+            fast[idx] = ok
     for i in np.flatnonzero(~fast).tolist():
         line = body[starts[i] : ends[i]]
         table[i] = _parse_row_slow(line, width, path, first_line + i)
@@ -710,9 +766,7 @@ def _parse_bytes(raw: bytes, path: str) -> NftsimOutput:
     names = tuple(name_row.split()[1:])
     nodes, groups = _parse_node_row(node_row, path, sep_line + 3)
     if len(names) != len(nodes):
-        raise _fail(
-            path, sep_line + 3, f"{len(nodes)} node numbers for {len(names)} column names"
-        )
+        raise _fail(path, sep_line + 3, f"{len(nodes)} node numbers for {len(names)} column names")
     time, data = _parse_data(raw[node_end + 1 :], groups, path, sep_line + 4)
     return NftsimOutput(config_text, names, nodes, time, data, groups)
 
