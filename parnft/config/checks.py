@@ -236,7 +236,8 @@ class _Checker:
                     self.add(d.loc[k], f"{lab}: {k}", v, f"{k} must be > 0",
                              f"give the positive rate constant {k} [1/s]")
             if d.kind == "Ramp":
-                if not self.missing(d.loc, "Dendrite", lab, K.DENDRITE_RAMP_KEYS, "a Ramp dendrite"):
+                ramp = K.DENDRITE_RAMP_KEYS
+                if not self.missing(d.loc, "Dendrite", lab, ramp, "a Ramp dendrite"):
                     ts = [d.params[f"t{i}"] for i in range(1, 5)]
                     if all(map(_fin, ts)) and ts != sorted(ts):
                         self.add(d.loc["t1"], f"{lab}: t1..t4", tuple(ts),
@@ -306,7 +307,7 @@ class _Checker:
         if p > COURANT_LIMIT:
             dt_max = dx * COURANT_LIMIT / (pr.gamma * pr.range)
             dx_min = pr.gamma * pr.range * self.dt / COURANT_LIMIT
-            self.add(line, f"{lab}: gamma*Range", p,
+            self.add(line, f"{lab}: gamma, Range", f"{_g(pr.gamma)}, {_g(pr.range)}",
                      f"{_STABILITY}: p = gamma*Range*Deltat/dx = {p:.4g} > 1/sqrt(2) (dx = "
                      f"Length {_g(pre.length)} of Population {pre.index} / {big_l} = {_g(dx)} m)",
                      f"use Deltat <= {dt_max:.6g} s, or dx >= {dx_min:.6g} m (Longside nodes "

@@ -25,7 +25,8 @@ Value types of keys:
 
 from __future__ import annotations
 
-NUM, LIST, NODES, STEADY, WORD, ITEMS, ROW = "num", "list", "nodes", "steady", "word", "items", "row"
+NUM, LIST, NODES, STEADY, WORD = "num", "list", "nodes", "steady", "word"
+ITEMS, ROW = "items", "row"
 
 #: Words that, followed by ``<integer>:``, form an indexed key (``Population 3:``).
 INDEXED = ("Population", "To", "Dendrite", "Propagator", "Coupling")
@@ -179,7 +180,7 @@ def stimulus_keys(mode: str) -> dict[str, str]:
 def coupling_keys(kind: str) -> dict[str, str]:
     """Keys (with value types) accepted by a coupling of ``kind``."""
     req, opt = COUPLING_KINDS[kind]
-    return {k: (LIST if k in COUPLING_LISTS and kind != "DiffArctan" else NUM) for k in req + opt}
+    return {k: (LIST if k in COUPLING_LISTS else NUM) for k in req + opt}
 
 
 def firing_keys(kind: str) -> dict[str, str]:

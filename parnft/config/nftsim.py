@@ -19,6 +19,7 @@ sees everything wrong with a file at once.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +46,11 @@ def number(text: str) -> float | None:
     -------
     float or None
         The value, or None if ``text`` is not a plain finite decimal number
-        (``nan``, ``inf`` and ``1_0`` are not numbers here).
+        (``nan``, ``inf``, ``1_0`` and ``1e400`` are not numbers here).
     """
     if _NUMBER.match(text):
-        return float(text)
+        v = float(text)
+        return v if math.isfinite(v) else None  # 1e400 overflows
     return None
 
 

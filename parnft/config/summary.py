@@ -70,7 +70,7 @@ def courant_numbers(spec: ModelSpec) -> dict[int, float]:
     pops = {p.index: p for p in spec.populations}
     conns = {c.index: c for c in spec.connections}
     for pr in spec.propagators:
-        if pr.kind in K.WAVE_KINDS and pr.index in conns:
+        if pr.kind in K.WAVE_KINDS and pr.index in conns and pr.gamma and pr.range:
             dx = pops[conns[pr.index].pre].length / spec.grid.longside
             out[pr.index] = pr.gamma * pr.range * spec.time.deltat / dx
     return out

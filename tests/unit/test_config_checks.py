@@ -41,7 +41,7 @@ def test_courant_limit_is_one_over_sqrt2():
     (p,) = err.value.problems
     assert is_stability(p)
     assert "p = gamma*Range*Deltat/dx = 0.72 > 1/sqrt(2)" in p.rule
-    assert p.line == 21 and p.key == "Propagator 1: gamma*Range"
+    assert p.line == 21 and (p.key, p.value) == ("Propagator 1: gamma, Range", "3600, 0.25")
     # the fix names the largest stable Deltat: dx/(sqrt(2) * gamma * Range)
     assert f"Deltat <= {0.125 / (math.sqrt(2) * 3600 * 0.25):.6g} s" in p.fix
     # exactly at the bound (p = 1/sqrt(2)) is stable, as in NFTsim
