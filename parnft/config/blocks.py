@@ -180,7 +180,7 @@ class _Interpreter:
         self.rep = rep
         self.root = Block("root", None)
         self.stack = [self.root]
-        self.seen: dict[tuple[str, int | None, int], int] = {}
+        self.seen: dict[tuple, int] = {}
 
     def run(self, seq: list[tuple[Key, list[Word]]]) -> Block:
         for key, words in seq:
@@ -242,25 +242,29 @@ class _Interpreter:
         family = _OPENERS[parent.family][key.name][1]
         block = Block(family, key, parent)
         block.head = words
-        scope = 0 if family in ("firing", "stimulus") and parent.family == "population" else -1
-        ident = (family, key.index, id(parent) if scope == 0 else 0)
-        if family == "stimulus" and parent.family == "superimpose":
-            ident = ("part", len(parent.children), id(parent))
+        if parent.family == "superimpose":
+            ident = None  # parts are counted against K, never duplicates
+        elif parent.family == "population" and key.index is None:
+            ident = (family, id(parent))  # one Firing / one Stimulus per population
+        else:
+            ident = (family, key.index)  # Population k, Dendrite j, Output, ...
         if ident in self.seen:
             block.duplicate = True
             self.rep.add(key.line, key.label, "",
                          f"{key.label} given twice (first on line {self.seen[ident]})",
                          "keep one block")
-        else:
+        elif ident is not None:
             self.seen[ident] = key.line
-        if family == "firing" and any(c.family == "stimulus" for c in parent.children) or (
-            family == "stimulus" and any(c.family == "firing" for c in parent.children)
-        ):
+        other = {"firing": ("stimulus", "superimpose"), "stimulus": ("firing",)}.get(family, ())
+        if parent.family == "population" and any(c.family in other for c in parent.children):
             self.rep.add(key.line, key.label, "",
                          f"Population {parent.index} has both Firing and Stimulus",
                          "a neural population has Q and Firing; a stimulus population "
                          "(no incoming connection) has Stimulus")
-        self.kind(block, words)
+        if block.duplicate:
+            block.kind_ok = False  # ignored: its keys are not judged
+        else:
+            self.kind(block, words)
         parent.children.append(block)
         self.stack.append(block)
 

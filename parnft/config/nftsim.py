@@ -183,7 +183,7 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
 
 def read_text(text: str, path: str = "<string>", validate: bool = True):
     """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
-    from parnft.config import blocks, build, checks
+    from parnft.config import blocks, build, checks  # they import this module's types
 
     rep = Reporter(path)
     header, words, last_line = tokenize(text)
