@@ -48,4 +48,5 @@ def kinds(family: str) -> tuple[str, ...]:
 
 def _load_builtin() -> None:
     # importing the modules runs their @register lines
+    from . import bursting, dendrite_ramp, stimuli_pulses  # noqa: F401, I001
     from . import couplings, dendrites, firing, propagators, stimuli  # noqa: F401
