@@ -81,7 +81,7 @@ def test_stability_error_when_mixed():
 
 def test_multiple_of_deltat_tolerance():
     assert is_multiple(0.15, 0.0001)  # 1499.9999999999998 steps
-    assert is_multiple(0.035, 0.0001)  # 349.99999999999994 steps
+    assert is_multiple(0.0003, 0.0001)  # 2.9999999999999996 steps
     assert is_multiple(0.0425, 0.0001)
     assert is_multiple(0.0, 0.0001)
     assert not is_multiple(1.33, 1.220703125e-04)
