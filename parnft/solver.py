@@ -19,7 +19,7 @@ import numpy as np
 
 from .codegen import compile_loop, plan_loop
 from .config.spec import ModelSpec
-from .errors import RunError
+from .errors import ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
 from .model.base import STAGES, Call, Context
 from .model.populations import make_population
@@ -51,13 +51,18 @@ class Simulation:
         Ranks sharing the grid; None runs on this process alone.
     procs : tuple of int, optional
         Process grid ``(px, py)``; chosen automatically when None.
+    rng : {"counter", "nftsim"}
+        White-noise generator: parnft's counter-based one, or NFTsim's
+        mt19937_64 stream reproduced bit for bit (``docs/rng.md``).
     """
 
-    def __init__(self, spec: ModelSpec, comm=None, procs=None):
+    def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter"):
         t0 = _time.perf_counter()
         from .parallel.tiling import Tiling
 
         self.spec = spec
+        if rng not in ("counter", "nftsim"):
+            raise ParnftError(f"unknown rng {rng!r}; use 'counter' or 'nftsim'")
         if comm is None:
             from mpi4py import MPI
 
@@ -67,7 +72,7 @@ class Simulation:
         self.stats = RunStats()
         self.ctx = ctx = Context(spec=spec, dt=spec.time.deltat, glb_shape=spec.grid.shape,
                                  loc_shape=tuple(self.tiling.loc_shape),
-                                 loc_start=tuple(self.tiling.loc_start))
+                                 loc_start=tuple(self.tiling.loc_start), rng=rng)
         ctx.gatherer = self.tiling
         for p in spec.populations:
             ctx.populations[p.index] = make_population(p, ctx)

@@ -64,6 +64,9 @@ class Context:
         Built components by connection index.
     seeds : list of int
         NFTsim-style seed counter for noise without ``Ranseed``.
+    rng : {"counter", "nftsim"}
+        Noise generator of White/WhiteCoherent: parnft's counter-based one, or
+        NFTsim's mt19937_64 stream, bit for bit (``docs/rng.md``).
     """
 
     spec: ModelSpec
@@ -76,6 +79,7 @@ class Context:
     couplings: dict = field(default_factory=dict)
     seeds: list = field(default_factory=lambda: [0])
     gatherer: Any = None
+    rng: str = "counter"
 
     @property
     def nloc(self) -> int:

@@ -121,6 +121,14 @@ class White(Series):
 
     kernel = staticmethod(series_white)
 
+    def __new__(cls, spec: StimulusSpec, pop, ctx: Context):
+        # rng="nftsim": build the mt19937_64 twin of this class instead (docs/rng.md)
+        if ctx.rng == "nftsim":
+            from .stimuli_nftsim import nftsim_class
+
+            cls = nftsim_class(cls)
+        return super().__new__(cls)
+
     def __init__(self, spec: StimulusSpec, pop, ctx: Context):
         super().__init__(spec, pop, ctx)
         auto = ctx.next_seed()
