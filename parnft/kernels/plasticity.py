@@ -51,25 +51,28 @@ H_BETA = 62.0
 
 @kernel
 def sig(x, beta):
-    """Logistic sigmoid 1 / (1 + exp(-beta x)), as NFTsim's ``CaDE::sig``."""
+    """Logistic sigmoid 1 / (1 + exp(-beta x)), as NFTsim's ``CaDE::sig``. Pointwise."""
     return 1.0 / (1.0 + math.exp(-beta * x))
 
 
 @kernel
 def binding(glu, par):
-    """Glutamate binding B = sig(glu - glu_0; B_par)."""
+    """Glutamate binding B = sig(glu - glu_0; B_par). Pointwise, no stability bound."""
     return sig(glu - par[P_GLU0], par[P_B])
 
 
 @kernel
 def nmda_voltage(v):
-    """NMDA voltage factor H = (0.195 - V) sig(V - 0.0455; 62)."""
+    """NMDA voltage factor H = (0.195 - V) sig(V - 0.0455; 62). Pointwise, no stability bound."""
     return (H_REV - v) * sig(v - H_HALF, H_BETA)
 
 
 @kernel
 def _rhs(ca, nt, dnu, nu, g, b, h, x, y, par, bcm, dt):
-    """Right-hand side (dCa, dnutilde, dnu', dnu, dg) in NFTsim's association."""
+    """Right-hand side (dCa, dnutilde, dnu', dnu, dg) in NFTsim's association.
+
+    The Ca guard uses the full step dt at every RK4 stage, as NFTsim.
+    """
     dca = (g * b) * h - ca / par[P_TCA]
     if ca + dca * dt < 0.0:
         dca = -ca

@@ -50,3 +50,4 @@ def _load_builtin() -> None:
     # importing the modules runs their @register lines
     from . import bursting, dendrite_ramp, stimuli_pulses  # noqa: F401, I001
     from . import couplings, dendrites, firing, propagators, stimuli  # noqa: F401
+    from . import couplings_time, glutamate, plasticity  # noqa: F401
