@@ -134,7 +134,9 @@ class HDF5Writer:
             nd.attrs["long_name"] = "1-based NFTsim node number"
             f.create_dataset("node_x", data=(nodes - 1) % nx)
             f.create_dataset("node_y", data=(nodes - 1) // nx)
-        ly, lx = self.sim.tiling.loc_shape
+        # chunk = the largest tile (identical on every rank: a collective requirement)
+        ly = max(b[1] - b[0] for b in self._tile)
+        lx = max(b[3] - b[2] for b in self._tile)
         chunk_t = max(1, min(nt, (1 << 20) // max(1, 8 * ly * lx)))
         for tr in self.plan.traces:
             fld = tr.name.split(".")[-1]

@@ -1,0 +1,99 @@
+"""Whole runs under MPI: same numbers at every rank count; config errors on every rank.
+
+Run with ``mpiexec -n N python -m mpi4py -m pytest --with-mpi -m mpi tests/mpi``
+(N = 1, 2, 4 in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import h5py
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from parnft.api import run
+from parnft.cli import main
+from tests.malformed_cases import CASES
+
+MODEL = """Rank-independence model: Wave + noise on a {nx} x {ny} torus.
+Time: 0.01 Deltat: 1e-4
+Nodes: {nodes} Longside nodes: {nx}
+Connection matrix:
+From: 1 2
+To 1: 1 2
+To 2: 0 0
+Population 1: E
+ Length: 0.2
+ Q: 10
+ Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340
+  Dendrite 1: alpha: 83 beta: 769
+  Dendrite 2: alpha: 83 beta: 769
+Population 2: noise
+ Length: 0.2
+ Stimulus: Superimpose: 2
+  Stimulus: White - Mean: 1 StdDev: 0.5
+  Stimulus: PulseRect - Onset: 0.001 Node: 7 Amplitude: 50 Width: 2e-3
+Propagator 1: {wave} - Tau: 2e-4 Range: 0.1 gamma: 100
+Propagator 2: Map - Tau: 3e-4
+Coupling 1: Map - nu: 1e-4
+Coupling 2: Map - nu: 2e-3
+Output: Node: All Interval: 2e-4
+Population: 1.Q
+Dendrite:
+Propagator: 1.phi
+Coupling:
+"""
+
+
+@pytest.fixture
+def shared_dir():
+    comm = MPI.COMM_WORLD
+    path = comm.bcast(tempfile.mkdtemp(prefix="parnft-mpi-") if comm.rank == 0 else None)
+    yield path
+    comm.Barrier()
+    if comm.rank == 0:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("wave", ["Wave", "WaveLegacy"])
+@pytest.mark.parametrize("nx,ny", [(10, 7), (5, 13), (9, 9)])
+def test_any_rank_count_gives_identical_fields(shared_dir, wave, nx, ny):
+    comm = MPI.COMM_WORLD
+    conf = os.path.join(shared_dir, f"m-{wave}-{nx}x{ny}.conf")
+    if comm.rank == 0:
+        with open(conf, "w") as f:
+            f.write(MODEL.format(nx=nx, ny=ny, nodes=nx * ny, wave=wave))
+    comm.Barrier()
+    par = os.path.join(shared_dir, f"par-{wave}-{nx}x{ny}.h5")
+    run(conf, par, comm=comm, progress=False)
+    if comm.rank == 0:
+        ser = os.path.join(shared_dir, f"ser-{wave}-{nx}x{ny}.h5")
+        run(conf, ser, comm=MPI.COMM_SELF, progress=False)
+        with h5py.File(par) as a, h5py.File(ser) as b:
+            assert a.attrs["nranks"] == comm.size and a.attrs["complete"]
+            for key in ("pop.1.q", "propagator.1.phi"):
+                assert a[key].shape == (50, ny, nx)
+                np.testing.assert_array_equal(a[key][()], b[key][()])
+            assert np.ptp(a["propagator.1.phi"][-1]) > 0  # the noise did reach the field
+    comm.Barrier()
+
+
+@pytest.mark.mpi
+def test_config_errors_are_raised_on_every_rank_with_exit_code_2(shared_dir, capsys):
+    comm = MPI.COMM_WORLD
+    codes = []
+    for name, text, _line, _needle in CASES:
+        path = os.path.join(shared_dir, f"{name}.conf")
+        if comm.rank == 0:
+            with open(path, "w") as f:
+                f.write(text)
+        comm.Barrier()
+        codes.append(main(["validate", path]))
+    assert codes == [2] * len(CASES)
+    everyone = comm.allgather(codes)
+    assert all(c == codes for c in everyone)
