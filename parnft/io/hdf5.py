@@ -105,7 +105,7 @@ class HDF5Writer:
         a["parnft_version"] = __version__
         a["git_sha"] = git_sha()
         a["created"] = self.comm.bcast(
-            _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), root=0)
+            _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), root=0)
         a["config_path"] = spec.path
         a["config_text"] = spec.text
         a["nodes"] = spec.grid.nodes

@@ -17,3 +17,13 @@ JIT = {"cache": True, "fastmath": False, "error_model": "numpy", "boundscheck": 
 def kernel(fn):
     """Compile ``fn`` as a parnft kernel (``numba.njit`` with :data:`JIT` options)."""
     return njit(**JIT)(fn)
+
+
+def inline(fn):
+    """Compile a small per-node helper that numba inlines into its callers.
+
+    Inlining at numba's IR level lets LLVM optimise the helper inside the
+    caller's loop; called out of line, a helper with a loop or several exits
+    can cost several times more (measured: the polar normal, 140 ns vs 30 ns).
+    """
+    return njit(inline="always", **JIT)(fn)

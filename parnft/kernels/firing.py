@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
-from . import kernel
+from . import inline, kernel
 
 
-@kernel
+@inline
 def advance_ring(ptr, nslots):
     """Advance a history ring pointer ``ptr[0] <- (ptr[0] + 1) mod nslots``; return it."""
     k = ptr[0] + 1
@@ -23,7 +23,7 @@ def advance_ring(ptr, nslots):
     return k
 
 
-@kernel
+@inline
 def soma_potential(vd, i):
     """V at node ``i``: the sum over dendrites ``vd[j, i]`` in connection order."""
     s = 0.0

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from . import kernel
+from . import inline, kernel
 from .firing import advance_ring
-from .rng import normal
+from .rng import normal_keyed
 
 
 @kernel
@@ -34,7 +34,7 @@ def stim_end(hist, ptr, q_out, n):
         q_out[i] = hist[k, i]
 
 
-@kernel
+@inline
 def tick(clock, dt, duration):
     """Advance a series clock; return (t, active) with active = 0 <= t < duration."""
     t = clock[0] + dt
@@ -42,7 +42,7 @@ def tick(clock, dt, duration):
     return t, (t >= 0.0) and (t < duration)
 
 
-@kernel
+@inline
 def add_on(hist, ptr, nodes, value):
     """Add ``value`` to the newest slot at the local node indices ``nodes``."""
     k = ptr[0]
@@ -79,25 +79,29 @@ def series_sine(hist, ptr, nodes, clock, dt, duration, amp, freq, n):
 
 
 @kernel
-def series_white(hist, ptr, nodes, gidx, clock, dt, duration, mean, std, seed, stream, n):
+def series_white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n):
     """White: an independent N(Mean, std^2) draw per node and step while active.
 
-    The draw of a node is keyed by (seed, stream, global node index, step n),
-    so it is the same for any tiling of the grid.
+    ``keys[i]`` hashes (seed, stream, global node index) of local node i
+    (:func:`parnft.kernels.rng.node_keys`); the draw adds the step n, so it is
+    the same for any tiling of the grid.
     """
     t, on = tick(clock, dt, duration)
     if on:
         k = ptr[0]
         for m in range(nodes.shape[0]):
             i = nodes[m]
-            z = normal(seed, stream, gidx[i], n)
+            z = normal_keyed(keys[i], n)
             hist[k, i] = hist[k, i] + (z * std + mean)
 
 
 @kernel
-def series_white_coherent(hist, ptr, nodes, clock, dt, duration, mean, std, seed, stream, n):
-    """WhiteCoherent: one N(Mean, std^2) draw per step, the same on all its nodes."""
+def series_white_coherent(hist, ptr, nodes, key, clock, dt, duration, mean, std, n):
+    """WhiteCoherent: one N(Mean, std^2) draw per step, the same on all its nodes.
+
+    ``key`` is a 1-element uint64 array: the key of (seed, stream, node 0).
+    """
     t, on = tick(clock, dt, duration)
     if on:
-        z = normal(seed, stream, 0, n)
+        z = normal_keyed(key[0], n)
         add_on(hist, ptr, nodes, z * std + mean)

@@ -83,19 +83,24 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     k = ptr[0]
     ly = phi.shape[1] - 2
     lx = phi.shape[2] - 2
+    pc, po, qc, qo = phi[c], phi[o], qw[c], qw[o]
     for y in range(1, ly + 1):
+        # row views: the inner loop indexes 1D arrays only
+        pn, p0, ps, pold = pc[y - 1], pc[y], pc[y + 1], po[y]
+        qn, q0, qs, qold = qc[y - 1], qc[y], qc[y + 1], qo[y]
+        base = (y - 1) * lx - 1
         for x in range(1, lx + 1):
-            i = (y - 1) * lx + (x - 1)
+            i = base + x
             j = k - tau[i]
             if j < 0:
                 j += nh
             qn1 = hist[j, i]
-            sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) + phi[c, y, x + 1]
-            sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
-            d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em)) + (p2 * sq))
-            val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
-            phi[o, y, x] = val
-            qw[o, y, x] = qn1
+            sphi = ((pn[x] + ps[x]) + p0[x - 1]) + p0[x + 1]
+            sq = ((qn[x] + qs[x]) + q0[x - 1]) + q0[x + 1]
+            d = dfact * ((((c10 * q0[x]) + (qn1 * ep)) + (qold[x] * em)) + (p2 * sq))
+            val = em * ((((c2 * p0[x]) + (p2 * sphi)) - (pold[x] * em)) + d)
+            pold[x] = val
+            qold[x] = qn1
             phi_out[i] = val
     cur[0] = o
 

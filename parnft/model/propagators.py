@@ -40,7 +40,8 @@ class Map(Propagator):
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        return [Call(map_step, (self.phi,) + self._delay_args())]
+        uniform = int(self.tau[0]) if self.tau.size and np.all(self.tau == self.tau[0]) else -1
+        return [Call(map_step, (self.phi,) + self._delay_args() + (uniform,))]
 
 
 @register("propagator", "Harmonic")

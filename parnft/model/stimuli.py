@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..config.spec import StimulusSpec
+from ..kernels.rng import node_keys
 from ..kernels.stimulus import (
     series_const,
     series_pulse_rect,
@@ -136,13 +137,15 @@ class White(Series):
         self.stream = auto
         self.std = white_std(spec, ctx, pop.spec.length)
         self.gidx = ctx.glb_index
+        self.keys = np.empty(len(self.gidx), dtype=np.uint64)
+        node_keys(self.seed, self.stream, self.gidx, self.keys)
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
         h = self.head()
-        return [Call(self.kernel, h[:3] + (self.gidx,) + h[3:]
-                     + (self.p("Mean", 0.0), self.std, self.seed, self.stream))]
+        return [Call(self.kernel, h[:3] + (self.keys,) + h[3:]
+                     + (self.p("Mean", 0.0), self.std))]
 
 
 @register("stimulus", "WhiteCoherent")
@@ -154,5 +157,8 @@ class WhiteCoherent(White):
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
-        return [Call(self.kernel, self.head() + (self.p("Mean", 0.0), self.std, self.seed,
-                                                 self.stream))]
+        key = np.empty(1, dtype=np.uint64)  # global node 0's key: the same on every rank
+        node_keys(self.seed, self.stream, np.zeros(1, dtype=np.int64), key)
+        h = self.head()
+        return [Call(self.kernel, h[:3] + (key,) + h[3:]
+                     + (self.p("Mean", 0.0), self.std))]
