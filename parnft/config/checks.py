@@ -143,6 +143,11 @@ class _Checker:
                      "'Longside nodes' is not given",
                      f"use a square number (e.g. {math.isqrt(g.nodes) ** 2}) or add "
                      "'Longside nodes: L' with L dividing Nodes")
+        if g.topology != "Torus" and g.nodes > 1:
+            self.add(g.loc.get("Topology", g.loc["Nodes"]), "Topology", g.topology,
+                     "parnft runs periodic (Torus) grids only; NFTsim's Sphere stencil is "
+                     "broken and its Nonperiodic one is rejected by Wave (STUDY.md 9.2)",
+                     "remove the Topology line (Torus is the default)")
 
     # -- populations -------------------------------------------------------------------
     def populations(self) -> None:

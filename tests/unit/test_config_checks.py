@@ -202,3 +202,15 @@ def test_checks_are_deterministic():
 def test_check_skips_broken_parts():
     spec = parse_config(BASE)
     assert check(spec, skip=frozenset({"time", "grid", "matrix"})) == []
+
+
+def test_only_torus_topology_is_accepted():
+    import pytest as _pytest
+
+    from parnft.config import parse_config
+    from parnft.errors import ConfigError
+    from tests.malformed_cases import BASE
+
+    text = BASE.replace("Nodes: 16", "Nodes: 16\nTopology: Sphere")
+    with _pytest.raises(ConfigError, match=r":4: Topology = Sphere: parnft runs periodic"):
+        parse_config(text)
