@@ -24,8 +24,9 @@ HDF5_DIR=$(dpkg -L libhdf5-openmpi-dev | grep -E '^/usr/lib/.*/hdf5/openmpi$' | 
 [ -n "$HDF5_DIR" ] || HDF5_DIR=/usr/lib/$(gcc -print-multiarch)/hdf5/openmpi
 
 # 2. the virtual environment
-if [ ! -x "$VENV/bin/python" ]; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
   log "creating $VENV with $PY"
+  rm -rf "$VENV"
   "$PY" -m venv "$VENV"
 fi
 VPY="$VENV/bin/python"
