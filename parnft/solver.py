@@ -111,6 +111,8 @@ class Simulation:
             t0 = _time.perf_counter()
             plan = plan_loop(self.step_calls(), self.outputs.records())
             self._loop = (compile_loop(plan), plan)
+            self._scalars = (np.array(plan.floats, dtype=np.float64),
+                             np.array(plan.ints, dtype=np.int64))
             self._halo = None
             if not self.local_halo and self.wave_fields:
                 from .parallel.halo import HaloExchange
@@ -136,8 +138,7 @@ class Simulation:
     def _call(self, advance, plan, nsteps: int):
         o = self.outputs
         return advance(nsteps, self.n, o.skip, o.every, o.tsteps, o.row, o.nrows,
-                       np.array(plan.floats, dtype=np.float64),
-                       np.array(plan.ints, dtype=np.int64), *plan.arrays)
+                       *self._scalars, *plan.arrays)
 
     def run(self, writer=None, progress=None, steps: int | None = None) -> RunStats:
         """Advance to the end (or by ``steps``), sampling outputs into ``writer``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -89,3 +90,29 @@ def test_console_script_and_module_exit_codes(conf, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert not out.exists()  # no half-written output
+
+
+@pytest.mark.parametrize("name", ["e-erps.conf", "eirs-corticothalamic.conf"])
+def test_shipped_example_configs_validate(name, capsys):
+    from tests.refdata import REPO
+
+    assert main(["validate", str(REPO / "configs" / name)]) == 0
+    assert "Courant" in capsys.readouterr().out
+
+
+def test_validate_under_mpiexec_exits_2_on_every_rank(tmp_path):
+    import shutil
+
+    mpiexec = shutil.which("mpiexec")
+    assert mpiexec, "mpiexec must be installed (setup.sh)"
+    bad = tmp_path / "bad.conf"
+    bad.write_text(SMALL.replace("Nodes: 16", "Nodes: 15"))
+    r = subprocess.run([mpiexec, "-n", "4", sys.executable, "-m", "parnft", "validate",
+                        str(bad)], capture_output=True, text=True, timeout=120,
+                       # os.environ lacks the variables MPI_Init set in this process;
+                       # inheriting those would confuse the child mpiexec
+                       env=dict(os.environ))
+    assert r.returncode == 2, r.stderr
+    # rank 0 reports once; every rank exits with the same code, nobody aborts
+    assert r.stderr.count("perfect square") == 1
+    assert "MPI_ABORT" not in r.stderr
