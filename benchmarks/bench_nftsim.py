@@ -89,7 +89,7 @@ def provenance() -> dict:
     from parnft import __version__
     from parnft.provenance import git_sha
 
-    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "git_sha": git_sha(), "parnft": __version__, "numba": numba.__version__,
             "numpy": numpy.__version__, "python": platform.python_version(),
             "host": platform.node(), "cpu": cpu_model(), "ranks": 1}
