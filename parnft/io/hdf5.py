@@ -75,6 +75,9 @@ class HDF5Writer:
         if self.size > 1 and not self.collective:
             log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
         self._tile = sim.tiling.tile_bounds()
+        # collective calls happen here, on every rank, never inside rank-0-only code
+        self._created = comm.bcast(
+            _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), root=0)
         self._nodes_all = self._gather_node_lists()
         self.f = None
         if self.collective:
@@ -104,8 +107,7 @@ class HDF5Writer:
         a["title"] = f"parnft run of {os.path.basename(spec.path)}"
         a["parnft_version"] = __version__
         a["git_sha"] = git_sha()
-        a["created"] = self.comm.bcast(
-            _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), root=0)
+        a["created"] = self._created
         a["config_path"] = spec.path
         a["config_text"] = spec.text
         a["nodes"] = spec.grid.nodes
