@@ -77,7 +77,7 @@ class HDF5Writer:
         self._tile = sim.tiling.tile_bounds()
         # collective calls happen here, on every rank, never inside rank-0-only code
         self._created = comm.bcast(
-            _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), root=0)
+            _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), root=0)
         self._nodes_all = self._gather_node_lists()
         self.f = None
         if self.collective:
