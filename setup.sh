@@ -54,4 +54,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 "$VPY" -c "import h5py, sys; sys.exit(0 if h5py.get_config().mpi else 'h5py lost its MPI support: rerun with a fresh .venv')"
-log "ready: $VENV (h5py mpi=True, $("$VPY" -c 'import mpi4py.MPI as M; print(M.Get_library_version().splitlines()[0])'))"
+mpiver=$("$VPY" -c 'import mpi4py.MPI as M; print(M.Get_library_version().split(",")[0].strip())' | tr -d '\0')
+log "ready: $VENV (h5py with MPI, $mpiver)"
