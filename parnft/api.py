@@ -57,7 +57,8 @@ def make_writer(path: str, fmt: str, sim, comm):
 
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
-        procs=None, progress: bool = True, rng: str = "counter"):
+        procs=None, progress: bool = True, rng: str = "counter",
+        halo: str = "overlap"):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -74,6 +75,11 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         Process grid (px, py).
     progress : bool
         Progress bar on rank 0's stderr (only when it is a terminal).
+    rng : {"counter", "nftsim"}
+        Noise generator (docs/rng.md).
+    halo : {"overlap", "blocking"}
+        Halo exchange on several ranks: overlap the messages with the coupling
+        and population stages, or exchange after the propagators.
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based default, or NFTsim's
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).
@@ -93,7 +99,7 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     spec = load_spec(conf, comm)
     fmt = output_format(out or "", fmt) if out else (fmt or "hdf5")
     out = out or default_output(conf, fmt)
-    sim = Simulation(spec, comm, procs=procs, rng=rng)
+    sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)
     writer = make_writer(out, fmt, sim, comm)
     bar = Progress(spec.time.steps, spec.time.deltat, enabled=progress and comm.Get_rank() == 0)
     try:

@@ -38,7 +38,8 @@ def cmd_run(args) -> int:
     comm = _world()
     setup_logging(comm.Get_rank(), comm.Get_size(), args.quiet)
     out, _ = run(args.config, args.output, comm=comm, fmt=args.format,
-                 procs=_procs(args.procs), progress=not args.quiet, rng=args.rng)
+                 procs=_procs(args.procs), progress=not args.quiet, rng=args.rng,
+                 halo=args.halo)
     if comm.Get_rank() == 0 and not args.quiet:
         print(out)
     return 0
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rng", choices=("counter", "nftsim"), default="counter",
                    help="white-noise generator: counter-based (default) or NFTsim's "
                    "mt19937_64, bit for bit (see docs/rng.md)")
+    r.add_argument("--halo", choices=("overlap", "blocking"), default="overlap",
+                   help="halo exchange on several ranks (default: overlap)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress or info output")
     r.set_defaults(func=cmd_run)
     v = sub.add_parser("validate", help="check a .conf file and summarise the model")

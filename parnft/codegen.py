@@ -99,11 +99,16 @@ class LoopPlan:
         self.lines.append(f"{indent}{self.kernel(c.kernel)}({args})")
 
 
-def plan_loop(step_calls: list[Call], records: list[tuple]) -> LoopPlan:
-    """Lay out the loop of ``step_calls`` sampling ``records`` = [(buf, src, idx)]."""
+def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True) -> LoopPlan:
+    """Lay out the loop of ``step_calls`` sampling ``records`` = [(buf, src, idx)].
+
+    With ``sample=False`` the loop only advances (no output rows are taken).
+    """
     plan = LoopPlan()
     for c in step_calls:
         plan.call(c)
+    if not sample:
+        return plan
     from .kernels.record import record
 
     rec = plan.kernel(record)

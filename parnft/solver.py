@@ -27,6 +27,24 @@ from .model.propagators import make_propagator
 from .model.registry import lookup
 from .outputs import OutputPlan
 
+HALO_MODES = ("overlap", "blocking")
+
+
+class _Loop:
+    """A compiled loop over some of the step's calls, with its argument arrays."""
+
+    def __init__(self, calls: list[Call], records: list | None):
+        plan = plan_loop(calls, records or [], sample=records is not None)
+        self.fn = compile_loop(plan)
+        self.arrays = plan.arrays
+        self.scalars = (np.array(plan.floats, dtype=np.float64),
+                        np.array(plan.ints, dtype=np.int64))
+
+    def __call__(self, sim, nsteps: int):
+        o = sim.outputs
+        return self.fn(nsteps, sim.n, o.skip, o.every, o.tsteps, o.row, o.nrows,
+                       *self.scalars, *self.arrays)
+
 
 @dataclass
 class RunStats:
@@ -56,13 +74,17 @@ class Simulation:
         mt19937_64 stream reproduced bit for bit (``docs/rng.md``).
     """
 
-    def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter"):
+    def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter",
+                 halo: str = "overlap"):
         t0 = _time.perf_counter()
         from .parallel.tiling import Tiling
 
         self.spec = spec
         if rng not in ("counter", "nftsim"):
             raise ParnftError(f"unknown rng {rng!r}; use 'counter' or 'nftsim'")
+        if halo not in HALO_MODES:
+            raise ParnftError(f"unknown halo mode {halo!r}; use one of {', '.join(HALO_MODES)}")
+        self.halo_mode = halo
         if comm is None:
             from mpi4py import MPI
 
@@ -87,7 +109,7 @@ class Simulation:
         self.wave_fields = [f for c in self.components for f in c.wave_fields()]
         self.outputs = OutputPlan(spec, ctx, self)
         self.n = 0
-        self._loop = None
+        self._loops = None
         self.stats.build = _time.perf_counter() - t0
 
     @property
@@ -95,50 +117,73 @@ class Simulation:
         """True when every tile neighbour is the tile itself (one rank): fill in the loop."""
         return self.tiling.size == 1
 
+    @property
+    def needs_exchange(self) -> bool:
+        """True when wave fields' ghost frames must travel between ranks every step."""
+        return not self.local_halo and bool(self.wave_fields)
+
+    def stage_calls(self, stages) -> list[Call]:
+        """Kernel calls of ``stages``, in stage order, then component order."""
+        return [call for stage in stages for c in self.components for call in c.calls(stage)]
+
     def step_calls(self) -> list[Call]:
-        """All kernel calls of one step, in stage order."""
-        calls = []
-        for stage in STAGES[:-1]:
-            for c in self.components:
-                calls += c.calls(stage)
+        """All kernel calls of one step, in stage order (the one-rank loop body)."""
+        calls = self.stage_calls(STAGES[:-1])
         if self.local_halo:
             calls += [Call(wave_fill_periodic, (phi, q, cur)) for phi, q, cur, _ in
                       self.wave_fields]
         return calls
 
-    def _compile(self):
-        if self._loop is None:
-            t0 = _time.perf_counter()
-            plan = plan_loop(self.step_calls(), self.outputs.records())
-            self._loop = (compile_loop(plan), plan)
-            self._scalars = (np.array(plan.floats, dtype=np.float64),
-                             np.array(plan.ints, dtype=np.int64))
-            self._halo = None
-            if not self.local_halo and self.wave_fields:
-                from .parallel.halo import HaloExchange
+    def _compile(self) -> None:
+        """Build the compiled loop(s) and fill the initial ghost frames (once)."""
+        if self._loops is not None:
+            return
+        t0 = _time.perf_counter()
+        recs = self.outputs.records()
+        self._halo = None
+        if not self.needs_exchange:
+            self._loops = [_Loop(self.step_calls(), recs)]
+            for phi, q, cur, _ in self.wave_fields:
+                wave_fill_periodic(phi, q, cur, 0)
+        else:
+            # couplings and populations need no halo: they run while messages fly
+            from .parallel.halo import HaloExchange
 
-                corners = any(c for *_, c in self.wave_fields)
-                self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields), corners=corners)
-                self._exchange()
-            elif self.wave_fields:
-                for phi, q, cur, _ in self.wave_fields:
-                    wave_fill_periodic(phi, q, cur, 0)
-            # warm-up call: compiles (or loads from cache) without advancing
-            advance, plan = self._loop
-            self._call(advance, plan, 0)
-            self.stats.compile = _time.perf_counter() - t0
-        return self._loop
+            self._loops = [_Loop(self.stage_calls(("coupling", "population")), None),
+                           _Loop(self.stage_calls(("propagator",)), recs)]
+            corners = any(c for *_, c in self.wave_fields)
+            self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields), corners=corners)
+            self._halo.exchange(self._ghosted())
+        for loop in self._loops:
+            loop(self, 0)  # compiles, or loads from the disk cache, without advancing
+        self.stats.compile = _time.perf_counter() - t0
 
-    def _exchange(self) -> None:
+    def _ghosted(self) -> list:
+        """The current level of every wave field (their frames are exchanged)."""
         fields = []
         for phi, q, cur, _ in self.wave_fields:
             fields += [phi[cur[0]], q[cur[0]]]
-        self._halo.exchange(fields)
+        return fields
 
-    def _call(self, advance, plan, nsteps: int):
-        o = self.outputs
-        return advance(nsteps, self.n, o.skip, o.every, o.tsteps, o.row, o.nrows,
-                       *self._scalars, *plan.arrays)
+    def _step_exchanging(self) -> int:
+        """One step on several ranks: pre-stages, halo, propagators; returns the rows."""
+        pre, post = self._loops
+        t0 = _time.perf_counter()
+        pre(self, 1)
+        t1 = _time.perf_counter()
+        if self.halo_mode == "overlap":
+            self._halo.wait()  # messages started after the previous step's propagators
+        t2 = _time.perf_counter()
+        _, row = post(self, 1)
+        t3 = _time.perf_counter()
+        if self.halo_mode == "overlap":
+            self._halo.start(self._ghosted())
+        else:
+            self._halo.exchange(self._ghosted())
+        t4 = _time.perf_counter()
+        self.stats.compute += (t1 - t0) + (t3 - t2)
+        self.stats.halo += (t2 - t1) + (t4 - t3)
+        return row
 
     def run(self, writer=None, progress=None, steps: int | None = None) -> RunStats:
         """Advance to the end (or by ``steps``), sampling outputs into ``writer``.
@@ -152,23 +197,26 @@ class Simulation:
         steps : int, optional
             Number of steps to advance; default: up to ``spec.time.steps``.
         """
-        advance, plan = self._compile()
+        self._compile()
         total = self.spec.time.steps
         end = total if steps is None else min(total, self.n + steps)
         o = self.outputs
-        chunk = 1 if self._halo is not None else 64
+        chunk = 64
+        if self._halo is not None and self.halo_mode == "overlap" and self.n < end:
+            self._halo.start(self._ghosted())
         while self.n < end:
-            todo = min(end - self.n, chunk)
-            t0 = _time.perf_counter()
-            done, o.row = self._call(advance, plan, todo)
-            t1 = _time.perf_counter()
-            self.stats.compute += t1 - t0
-            self.n += done
             if self._halo is not None:
-                self._exchange()
-                self.stats.halo += _time.perf_counter() - t1
-            elif t1 - t0 < 0.05 and done == todo:
-                chunk = min(chunk * 2, 1 << 20)
+                o.row = self._step_exchanging()
+                self.n += 1
+            else:
+                todo = min(end - self.n, chunk)
+                t0 = _time.perf_counter()
+                done, o.row = self._loops[0](self, todo)
+                el = _time.perf_counter() - t0
+                self.stats.compute += el
+                self.n += done
+                if el < 0.05 and done == todo:
+                    chunk = min(chunk * 2, 1 << 20)
             if o.row == o.nrows or self.n >= end:
                 t2 = _time.perf_counter()
                 o.flush(writer)
@@ -176,6 +224,8 @@ class Simulation:
                 self._check_finite()
             if progress is not None:
                 progress(self.n, total)
+        if self._halo is not None and self.halo_mode == "overlap" and self._halo.pending:
+            self._halo.wait()
         self.stats.steps = self.n
         return self.stats
 

@@ -122,6 +122,7 @@ class HDF5Writer:
         a["process_grid"] = np.asarray(self.sim.tiling.dims)
         a["tile_bounds"] = json.dumps(self._tile)
         a["writer"] = "mpio-collective" if self.collective else "serial"
+        a["halo_mode"] = self.sim.halo_mode if self.sim.needs_exchange else "none (local wrap)"
         a["complete"] = False
         t = f.create_dataset("time", shape=(nt,), dtype="f8")
         t.attrs["units"] = "s"

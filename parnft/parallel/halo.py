@@ -198,6 +198,11 @@ class HaloExchange:
                 f[idx] = buf[k]
         self._fields = None
 
+    @property
+    def pending(self) -> bool:
+        """True between :meth:`start` and :meth:`wait`."""
+        return self._fields is not None
+
     def exchange(self, fields) -> None:
         """Blocking exchange: :meth:`start` then :meth:`wait`."""
         self.start(fields)

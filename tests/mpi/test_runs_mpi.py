@@ -60,22 +60,24 @@ def shared_dir():
 
 
 @pytest.mark.mpi
+@pytest.mark.parametrize("halo", ["overlap", "blocking"])
 @pytest.mark.parametrize("wave", ["Wave", "WaveLegacy"])
 @pytest.mark.parametrize("nx,ny", [(10, 7), (5, 13), (9, 9)])
-def test_any_rank_count_gives_identical_fields(shared_dir, wave, nx, ny):
+def test_any_rank_count_gives_identical_fields(shared_dir, wave, nx, ny, halo):
     comm = MPI.COMM_WORLD
     conf = os.path.join(shared_dir, f"m-{wave}-{nx}x{ny}.conf")
     if comm.rank == 0:
         with open(conf, "w") as f:
             f.write(MODEL.format(nx=nx, ny=ny, nodes=nx * ny, wave=wave))
     comm.Barrier()
-    par = os.path.join(shared_dir, f"par-{wave}-{nx}x{ny}.h5")
-    run(conf, par, comm=comm, progress=False)
+    par = os.path.join(shared_dir, f"par-{wave}-{nx}x{ny}-{halo}.h5")
+    run(conf, par, comm=comm, progress=False, halo=halo)
     if comm.rank == 0:
-        ser = os.path.join(shared_dir, f"ser-{wave}-{nx}x{ny}.h5")
+        ser = os.path.join(shared_dir, f"ser-{wave}-{nx}x{ny}-{halo}.h5")
         run(conf, ser, comm=MPI.COMM_SELF, progress=False)
         with h5py.File(par) as a, h5py.File(ser) as b:
             assert a.attrs["nranks"] == comm.size and a.attrs["complete"]
+            assert a.attrs["halo_mode"] == (halo if comm.size > 1 else "none (local wrap)")
             for key in ("pop.1.q", "propagator.1.phi"):
                 assert a[key].shape == (50, ny, nx)
                 np.testing.assert_array_equal(a[key][()], b[key][()])
