@@ -50,6 +50,7 @@ class Trace:
     idx: np.ndarray
     nodes: np.ndarray
     buf: np.ndarray | None = None
+    scalar: bool = False
 
     @property
     def key(self) -> str:
@@ -111,13 +112,18 @@ class OutputPlan:
                             f"{family} {obj_id} has no output field {f!r}",
                             f"use one of {', '.join(obj.fields) or '(none)'}")])
                     src = obj.fields[f]
-                    if src.shape[0] == 1 and ctx.nloc > 1:
-                        t_idx = np.zeros(min(1, len(idx)), dtype=np.int64)
-                        t_nodes = nodes[:1]
+                    if f in getattr(obj, "scalar_fields", ()):
+                        # one value for the whole grid: the owner of the first output
+                        # node writes it, as that node's column
+                        first = sel[0] if sel else 1
+                        mine = np.flatnonzero(ctx.glb_index == first - 1)
+                        t_idx = np.zeros(len(mine), dtype=np.int64)
+                        t_nodes = np.full(len(mine), first, dtype=np.int64)
                     else:
                         t_idx, t_nodes = idx, nodes
                     self.traces.append(Trace(f"{_KINDS[family]}.{obj_id}.{f}", src,
-                                             t_idx.copy(), t_nodes.copy()))
+                                             t_idx.copy(), t_nodes.copy(),
+                                             scalar=f in getattr(obj, "scalar_fields", ())))
         ncols = max(1, sum(len(t.idx) for t in self.traces))
         self.nrows = int(max(1, min(max(self.total_samples, 1), BUFFER_BYTES // (8 * ncols))))
         for t in self.traces:

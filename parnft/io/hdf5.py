@@ -89,11 +89,12 @@ class HDF5Writer:
 
     # -- layout ------------------------------------------------------------
     def _gather_node_lists(self):
-        """Per trace (node-list outputs): 1-based nodes of every rank, rank order."""
-        if self.plan.all_nodes:
-            return None
-        mine = [t.nodes for t in self.plan.traces]
-        return self.comm.allgather(mine)
+        """Per rank, per trace: the 1-based nodes that rank samples (collective)."""
+        return self.comm.allgather([t.nodes for t in self.plan.traces])
+
+    def _full(self, tr) -> bool:
+        """True for a whole-grid trace, written as (time, y, x) hyperslabs."""
+        return self.plan.all_nodes and not tr.scalar
 
     def _selected_nodes(self) -> np.ndarray:
         return np.asarray(self.sim.spec.output.nodes, dtype=np.int64)
@@ -143,12 +144,13 @@ class HDF5Writer:
         chunk_t = max(1, min(nt, (1 << 20) // max(1, 8 * ly * lx)))
         for tr in self.plan.traces:
             fld = tr.name.split(".")[-1]
-            if self.plan.all_nodes and len(tr.idx) == self.sim.ctx.nloc:
+            if self._full(tr):
                 shape, chunks = (nt, ny, nx), (chunk_t, ly, lx) if nt else None
                 dims = "time y x"
+            elif tr.scalar:
+                shape, chunks, dims = (nt,), None, "time"
             else:
-                width = len(self._selected_nodes()) if not self.plan.all_nodes else 1
-                shape, chunks, dims = (nt, width), None, "time node"
+                shape, chunks, dims = (nt, len(self._selected_nodes())), None, "time node"
             d = f.create_dataset(tr.key, shape=shape, dtype="f8", chunks=chunks)
             d.attrs["nftsim_name"] = tr.name
             d.attrs["units"] = UNITS.get(fld, "1")
@@ -165,7 +167,7 @@ class HDF5Writer:
         if self.rank == 0 and self.f is not None:
             self.f["time"][r0:r1] = tsteps * self.sim.spec.time.deltat
         for k, (tr, blk) in enumerate(zip(self.plan.traces, blocks, strict=True)):
-            full = self.plan.all_nodes and len(tr.idx) == self.sim.ctx.nloc
+            full = self._full(tr)
             if full and self.collective:
                 d = self.f[tr.key]
                 with d.collective:
@@ -187,13 +189,18 @@ class HDF5Writer:
         self.f[key][r0:r1] = out
 
     def _write_nodes(self, k, key, r0, r1, parts) -> None:
+        """Place each rank's columns of trace ``k`` (node list or single value); rank 0."""
         d = self.f[key]
-        sel = list(self._selected_nodes()) if not self.plan.all_nodes else [1]
-        out = np.empty((r1 - r0, d.shape[1]))
-        lists = [self._nodes_all[r][k] for r in range(self.size)] if self._nodes_all else [[1]]
-        for nodes, blk in zip(lists, parts, strict=True):
-            for c, nd in enumerate(nodes):
-                out[:, sel.index(int(nd))] = blk[:, c]
+        out = np.full((r1 - r0,) + d.shape[1:], np.nan)
+        if d.ndim == 1:  # one value for the whole grid, from the rank that sampled it
+            for blk in parts:
+                if blk.shape[1]:
+                    out[:] = blk[:, 0]
+        else:
+            col = {int(nd): c for c, nd in enumerate(self._selected_nodes())}
+            for rank, blk in enumerate(parts):
+                for c, nd in enumerate(self._nodes_all[rank][k]):
+                    out[:, col[int(nd)]] = blk[:, c]
         d[r0:r1] = out
 
     def close(self, stats=None, complete: bool = True) -> None:

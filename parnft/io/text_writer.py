@@ -27,8 +27,7 @@ class NftsimTextWriter:
         self._ncols = []
         names, nodes = [], []
         for k, t in enumerate(plan.traces):
-            single = t.src.shape[0] == 1 and sim.ctx.nloc > 1
-            cols = sel[:1] if single else sel
+            cols = sel[:1] if t.scalar else sel
             names += [t.name] * len(cols)
             nodes += cols
             pos = {nd: i for i, nd in enumerate(cols)}

@@ -94,6 +94,7 @@ class Bursting(Component):
         self.gh_ramp = ramp_params(p, "gH", "th")
         self.gx = np.array([self.gx_ramp[0]])
         self.gh = np.array([self.gh_ramp[0]])
+        self.scalar_fields = frozenset({"gX", "gH"})  # one value for the whole grid
         self.fields = {"HTilde": self.htilde, "XTilde": self.xtilde,
                        "modtheta": self.modtheta, "V": pop.v, "gX": self.gx, "gH": self.gh}
 

@@ -91,6 +91,7 @@ class DendriteRamp(Dendrite):
         self.rates = np.array([self.alpha, self.beta])
         self.beta_now = np.array([self.beta])
         self.clock = np.zeros(1)
+        self.scalar_fields = frozenset({"beta"})  # one value for the whole grid
         self.fields = FieldMap({"beta": self.beta_now}, {"V": self.v})
 
     def calls(self, stage: str) -> list[Call]:

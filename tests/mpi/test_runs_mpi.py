@@ -132,3 +132,73 @@ def test_gathered_writers_match_the_serial_run(shared_dir, monkeypatch, fmt):
             assert a.names == b.names and a.nodes == b.nodes
             np.testing.assert_array_equal(a.data, b.data)
     comm.Barrier()
+
+
+RAMP = """Single-valued outputs (a Ramp dendrite's beta) over several tiles.
+Time: 0.01 Deltat: 1e-4
+Nodes: 16
+Connection matrix:
+From: 1 2
+To 1: 1 2
+To 2: 0 0
+Population 1: E
+ Length: 0.5
+ Q: 10
+ Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340
+  Dendrite 1: Ramp - alpha: 83 beta: 769 alpha2: 60 beta2: 500 t1: 0.001 t2: 0.004 t3: 0.006 t4: 0.009
+  Dendrite 2: alpha: 83 beta: 769
+Population 2: drive
+ Length: 0.5
+ Stimulus: White - Mean: 1 StdDev: 0.5
+Propagator 1: Map - Tau: 1e-4
+Propagator 2: Map - Tau: 0
+Coupling 1: Map - nu: 1e-4
+Coupling 2: Map - nu: 2e-3
+Output: Node: {nodes} Interval: 2e-4
+Population: 1
+Dendrite: 1
+Propagator: 1
+Coupling:
+"""
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("nodes", ["All", "16 3 9"])
+@pytest.mark.parametrize("ext", [".h5", ".output", ".nc"])
+def test_single_valued_fields_at_any_rank_count(shared_dir, nodes, ext):
+    import xarray  # noqa: F401  (open_dataset needs it)
+
+    from parnft import open_dataset
+    from parnft.io.nftsim_text import read_output
+
+    comm = MPI.COMM_WORLD
+    tag = nodes.replace(" ", "-")
+    conf = os.path.join(shared_dir, f"ramp-{tag}.conf")
+    if comm.rank == 0:
+        with open(conf, "w") as f:
+            f.write(RAMP.format(nodes=nodes))
+    comm.Barrier()
+    par = os.path.join(shared_dir, f"ramp-par-{tag}{ext}")
+    run(conf, par, comm=comm, progress=False)
+    if comm.rank == 0:
+        ser = os.path.join(shared_dir, f"ramp-ser-{tag}{ext}")
+        run(conf, ser, comm=MPI.COMM_SELF, progress=False)
+        if ext == ".output":
+            a, b = read_output(par), read_output(ser)
+            assert a.names == b.names and a.nodes == b.nodes
+            np.testing.assert_array_equal(a.data, b.data)
+            assert "Dendrite.1.beta" in a.names
+        elif ext == ".h5":
+            a, b = open_dataset(par), open_dataset(ser)
+            for key in b.data_vars:
+                np.testing.assert_array_equal(a[key].values, b[key].values)
+            beta = a["dendrite.1.beta"].values
+            assert beta.ndim == 1 and np.all(np.isfinite(beta))
+            assert beta[0] == 769 and beta.min() < 769  # it ramped
+        else:
+            import netCDF4
+
+            with netCDF4.Dataset(par) as a, netCDF4.Dataset(ser) as b:
+                for key in b.variables:
+                    np.testing.assert_array_equal(a[key][:], b[key][:])
+    comm.Barrier()
