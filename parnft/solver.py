@@ -3,7 +3,10 @@
 One code path for any rank count: a single process is a 1-rank run whose
 halo exchange is a periodic copy of the tile onto itself, done inside the
 compiled loop. On several ranks the loop advances one step per call and the
-wave fields' ghost frames are exchanged between calls (:mod:`parnft.parallel`).
+wave fields' ghost frames are exchanged between calls (:mod:`parnft.parallel`);
+fields that all-to-all couplings read at every node
+(:meth:`~parnft.model.base.Component.gathers`) are allgathered after each
+step's propagator stage.
 
 Each step runs NFTsim's stages (STUDY.md section 2.2): couplings (read phi of
 the previous step), populations (dendrites, soma, firing; stimuli), propagators
@@ -28,6 +31,43 @@ from .model.registry import lookup
 from .outputs import OutputPlan
 
 HALO_MODES = ("overlap", "blocking")
+
+
+class _Allgather:
+    """One ``Allgatherv`` per gathered field into its global array (global node order).
+
+    Rank r's tile arrives at displacement ``sum of earlier tiles' sizes`` (from
+    :meth:`~parnft.parallel.tiling.Tiling.tile_bounds`); a precomputed
+    permutation puts the nodes in global order, unless the rank-tile order is
+    already the global one (one column of tiles). Buffers are built once.
+    """
+
+    def __init__(self, tiling, pairs: list):
+        from mpi4py import MPI
+
+        nx = tiling.glb_shape[1]
+        bounds = tiling.tile_bounds()
+        counts = tuple((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in bounds)
+        displs = tuple(int(d) for d in np.cumsum((0,) + counts[:-1]))
+        order = np.concatenate([(np.arange(y0, y1)[:, None] * nx + np.arange(x0, x1)).ravel()
+                                for y0, y1, x0, x1 in bounds])
+        self.comm = tiling.comm
+        self.perm = None if np.array_equal(order, np.arange(order.size)) else np.argsort(order)
+        self.recv = None if self.perm is None else np.empty(order.size)
+        self.ops = []
+        for loc, glob in pairs:
+            if (loc.dtype != np.float64 or glob.dtype != np.float64 or not loc.flags.c_contiguous
+                    or loc.size != counts[tiling.rank] or glob.shape != (order.size,)):
+                raise ParnftError("a gathered field must be a flat float64 array of this tile "
+                                  "paired with one of every node")
+            rbuf = glob if self.perm is None else self.recv
+            self.ops.append(([loc, MPI.DOUBLE], [rbuf, (counts, displs), MPI.DOUBLE], glob))
+
+    def __call__(self) -> None:
+        for sbuf, rbuf, glob in self.ops:
+            self.comm.Allgatherv(sbuf, rbuf)
+            if self.perm is not None:
+                np.take(self.recv, self.perm, out=glob)
 
 
 class _Loop:
@@ -107,6 +147,9 @@ class Simulation:
         self.components = (list(ctx.couplings.values()) + list(ctx.populations.values())
                            + list(ctx.propagators.values()))
         self.wave_fields = [f for c in self.components for f in c.wave_fields()]
+        # all-to-all inputs: gathered on several ranks; on one rank glob is the field itself
+        self.gathers = [] if self.local_halo else [g for c in self.components
+                                                   for g in c.gathers()]
         self.outputs = OutputPlan(spec, ctx, self)
         self.n = 0
         self._loops = None
@@ -119,8 +162,8 @@ class Simulation:
 
     @property
     def needs_exchange(self) -> bool:
-        """True when wave fields' ghost frames must travel between ranks every step."""
-        return not self.local_halo and bool(self.wave_fields)
+        """True when wave fields' ghost frames or gathered fields travel every step."""
+        return not self.local_halo and bool(self.wave_fields or self.gathers)
 
     def stage_calls(self, stages) -> list[Call]:
         """Kernel calls of ``stages``, in stage order, then component order."""
@@ -140,7 +183,7 @@ class Simulation:
             return
         t0 = _time.perf_counter()
         recs = self.outputs.records()
-        self._halo = None
+        self._halo = self._gather = None
         if not self.needs_exchange:
             self._loops = [_Loop(self.step_calls(), recs)]
             for phi, q, cur, _ in self.wave_fields:
@@ -151,9 +194,14 @@ class Simulation:
 
             self._loops = [_Loop(self.stage_calls(("coupling", "population")), None),
                            _Loop(self.stage_calls(("propagator",)), recs)]
-            corners = any(c for *_, c in self.wave_fields)
-            self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields), corners=corners)
-            self._halo.exchange(self._ghosted())
+            if self.wave_fields:
+                corners = any(c for *_, c in self.wave_fields)
+                self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields),
+                                          corners=corners)
+                self._halo.exchange(self._ghosted())
+            if self.gathers:
+                self._gather = _Allgather(self.tiling, self.gathers)
+                self._gather()
         for loop in self._loops:
             loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
@@ -166,20 +214,23 @@ class Simulation:
         return fields
 
     def _step_exchanging(self) -> int:
-        """One step on several ranks: pre-stages, halo, propagators; returns the rows."""
+        """One step on several ranks: pre-stages, halo, propagators, gathers; returns the rows."""
         pre, post = self._loops
+        halo = self._halo
         t0 = _time.perf_counter()
         pre(self, 1)
         t1 = _time.perf_counter()
-        if self.halo_mode == "overlap":
-            self._halo.wait()  # messages started after the previous step's propagators
+        if halo is not None and self.halo_mode == "overlap":
+            halo.wait()  # messages started after the previous step's propagators
         t2 = _time.perf_counter()
         _, row = post(self, 1)
         t3 = _time.perf_counter()
-        if self.halo_mode == "overlap":
-            self._halo.start(self._ghosted())
-        else:
-            self._halo.exchange(self._ghosted())
+        if halo is not None and self.halo_mode == "overlap":
+            halo.start(self._ghosted())
+        elif halo is not None:
+            halo.exchange(self._ghosted())
+        if self._gather is not None:
+            self._gather()  # the next step's couplings read this step's fields
         t4 = _time.perf_counter()
         self.stats.compute += (t1 - t0) + (t3 - t2)
         self.stats.halo += (t2 - t1) + (t4 - t3)
@@ -205,7 +256,7 @@ class Simulation:
         if self._halo is not None and self.halo_mode == "overlap" and self.n < end:
             self._halo.start(self._ghosted())
         while self.n < end:
-            if self._halo is not None:
+            if len(self._loops) == 2:
                 o.row = self._step_exchanging()
                 self.n += 1
             else:

@@ -10,10 +10,14 @@ frame::
 
     bytes = 8 * ( a * (sum of per-node arrays + sum over populations of H_k)
                 + g * (4 per Wave/WaveLegacy propagator)
-                + a * N * (1 per Matrix coupling, 6 per BCM-Spatial coupling)
-                + N * (1 per Matrix or BCM-Spatial coupling) )
+                + a * N * (1 per Matrix coupling, 7 per BCM-Spatial coupling)
+                + N * G )
 
-with N = Nodes and the per-node arrays
+with N = Nodes, G the arrays of every node kept on several ranks (none on
+one rank, where the all-to-all couplings read their tile's fields): the
+gathered phi of each Matrix coupling (1), phi and glutamate of each
+BCM-Spatial coupling (2), and the allgather's receive buffer and node
+permutation (2) when there is any; and the per-node arrays
 
 * population: Q (1); neural adds V (1), GlutamateResponse glu (1),
   Bursting x~, h~, modtheta (3);
@@ -24,8 +28,8 @@ with N = Nodes and the per-node arrays
   Wave/WaveLegacy four ghosted levels (phi and Q at n and n-1), or 2 on one
   node, where they become Harmonic;
 * coupling: Map, Ramp, DiffArctan nu and P (2); CaDP 7; BCM 8; Matrix P (1)
-  plus its rows of nu (N per node) and the gathered phi (N); BCM-Spatial P
-  plus 6 states per (to, from) pair and the gathered phi.
+  plus its rows of nu (N per node); BCM-Spatial P plus 7 arrays per
+  (from, to) pair (Ca, nutilde, nu, nu', B, H, gNMDA).
 
 Interpreter, numba, MPI and output buffers are not counted.
 """
@@ -126,8 +130,9 @@ def memory_per_rank(spec: ModelSpec, nranks: int = 1) -> tuple[int, tuple[int, i
     for c in spec.couplings:
         per_node += _COUPLING_ARRAYS.get(c.kind, 2)
         if c.kind in K.MATRIX_COUPLINGS:
-            pairs += 1 if c.kind == "Matrix" else 6
-            gathered += 1
+            pairs += 1 if c.kind == "Matrix" else 7
+            gathered += 1 if c.kind == "Matrix" else 2
+    gathered = gathered + 2 if gathered and nranks > 1 else 0
     total = 8 * (a * per_node + ghost * ghosted + a * n * pairs + n * gathered)
     return total, (ly, lx)
 

@@ -123,6 +123,17 @@ class Context:
         """A new flat per-node float64 array filled with ``value``."""
         return np.full(self.nloc, float(value))
 
+    def global_field(self, local: np.ndarray) -> np.ndarray:
+        """The array of every global node that mirrors the flat field ``local``.
+
+        When this tile is the whole grid (one rank) it is ``local`` itself, not a
+        copy; otherwise a new array of ``Nodes`` values in global node order,
+        which the solver fills by an allgather (:meth:`Component.gathers`).
+        """
+        if self.nloc == self.glb_shape[0] * self.glb_shape[1]:
+            return local
+        return np.zeros(self.glb_shape[0] * self.glb_shape[1], dtype=local.dtype)
+
     def ghosted(self, levels: int, value: float = 0.0) -> np.ndarray:
         """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``."""
         ly, lx = self.loc_shape
@@ -153,6 +164,21 @@ class Component:
 
     def wave_fields(self) -> list:
         """Ghosted arrays whose frame must be exchanged after the propagator stage."""
+        return []
+
+    def gathers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Fields this component reads at every global node.
+
+        Returns
+        -------
+        list of (local, glob)
+            ``local`` is a flat float64 field of this tile, ``glob`` a flat array
+            of all ``Nodes`` values in global node order
+            (:meth:`Context.global_field`). On several ranks the solver refreshes
+            ``glob`` from every rank's ``local`` after each step's propagator
+            stage, so the component's calls read the latest values; on one rank
+            ``glob`` is ``local`` and nothing is copied.
+        """
         return []
 
 

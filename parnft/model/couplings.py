@@ -63,8 +63,9 @@ class RampCoupling(MapCoupling):
 class MatrixCoupling(Coupling):
     """All-to-all P_i = sum_j nu[i, j] phi_j (rows: target node, columns: source).
 
-    Needs every node's phi: on several ranks it is gathered each step
-    (``ctx.gatherer``); on one rank the tile is the whole grid.
+    Needs every node's phi: on several ranks the solver gathers it after each
+    step's propagator stage (:meth:`gathers`); on one rank the tile is the
+    whole grid and phi itself is read.
     """
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
@@ -75,11 +76,13 @@ class MatrixCoupling(Coupling):
         self.matrix = np.ascontiguousarray(full[ctx.glb_index])
         self.nu = np.zeros(1)
         self.fields = {}
-        if ctx.nloc != n:
-            raise NotImplementedError("Matrix coupling on several ranks needs the allgather "
-                                      "of the distributed-tiles issue")
+        self.phi_all = ctx.global_field(self.phi)
+
+    def gathers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """phi of this tile, and the phi of every node it is gathered into."""
+        return [(self.phi, self.phi_all)]
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "coupling":
             return []
-        return [Call(couple_matrix, (self.matrix, self.phi, self.drive, 0))]
+        return [Call(couple_matrix, (self.matrix, self.phi_all, self.drive, 0))]

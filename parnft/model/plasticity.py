@@ -189,30 +189,39 @@ class BCMSpatial(BCM):
     NFTsim's labels are wrong and kept for compatibility: ``Ca.i`` holds the
     binding B and ``nu_Ca.i`` the voltage factor H (STUDY.md section 2.9).
 
-    Needs every node's phi; only a single-rank run (tile = whole grid) is
-    supported until the distributed allgather exists.
+    State arrays are ``(Nodes, nloc)``: every from node i, this tile's to
+    nodes j. The drive needs every node's phi and B_ij every node's glutamate:
+    on several ranks the solver gathers both after each step's propagator
+    stage (:meth:`gathers`); on one rank they are the fields themselves.
     """
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
-        nodes = ctx.spec.grid.nodes
-        if ctx.nloc != nodes:
-            raise NotImplementedError(
-                f"BCM-Spatial coupling {spec.index} needs every node's phi: it runs on one "
-                f"rank only for now (this tile has {ctx.nloc} of {nodes} nodes); the "
-                "distributed allgather comes with a later issue")
         super().__init__(spec, ctx)
+        nodes = ctx.spec.grid.nodes
         nu = np.asarray(spec.nu, dtype=float)
         if nu.size == 1:
             full = np.full((nodes, nodes), OFF_DIAGONAL_NU)
             np.fill_diagonal(full, nu[0])
         else:
             full = nu.reshape(nodes, nodes).T  # rows: from node i, columns: to node j
-        self.nu[:] = full
-        self.nutilde[:] = full
+        self.nu[:] = full[:, ctx.glb_index]
+        self.nutilde[:] = self.nu
+        self.phi_all = ctx.global_field(self.phi)
+        self._glu_all = None
         self.fields = {}
         for i in range(nodes):
             self.fields.update({f"Ca.{i + 1}": self.b[i], f"nutilde.{i + 1}": self.nutilde[i],
                                 f"nu.{i + 1}": self.nu[i], f"nu_Ca.{i + 1}": self.h[i]})
+
+    def _glutamate_all(self) -> np.ndarray:
+        """Glutamate of every node (built lazily: it exists once the populations are)."""
+        if self._glu_all is None:
+            self._glu_all = self.ctx.global_field(self._glutamate())
+        return self._glu_all
+
+    def gathers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """phi and the postsynaptic glutamate of this tile, and their every-node arrays."""
+        return [(self.phi, self.phi_all), (self._glutamate(), self._glutamate_all())]
 
     def _initial_nu(self, spec: CouplingSpec, ctx: Context) -> float:
         nodes = ctx.spec.grid.nodes
@@ -224,12 +233,11 @@ class BCMSpatial(BCM):
         return self._check_nu0(spec, ctx)
 
     def _shape(self, ctx: Context) -> tuple:
-        n = ctx.spec.grid.nodes
-        return (n, n)
+        return (ctx.spec.grid.nodes, ctx.nloc)
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "coupling":
             return []
         return [Call(bcm_spatial_step, (self.ca, self.nutilde, self.dnu, self.nu, self.b,
-                                        self.h, self.g, self._glutamate(), self.post.v,
-                                        self.phi, self.drive, self.par, self.dt))]
+                                        self.h, self.g, self._glutamate_all(), self.post.v,
+                                        self.phi_all, self.drive, self.par, self.dt))]

@@ -145,7 +145,8 @@ Population 1: E
  Length: 0.5
  Q: 10
  Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340
-  Dendrite 1: Ramp - alpha: 83 beta: 769 alpha2: 60 beta2: 500 t1: 0.001 t2: 0.004 t3: 0.006 t4: 0.009
+  Dendrite 1: Ramp - alpha: 83 beta: 769 alpha2: 60 beta2: 500
+    t1: 0.001 t2: 0.004 t3: 0.006 t4: 0.009
   Dendrite 2: alpha: 83 beta: 769
 Population 2: drive
  Length: 0.5
