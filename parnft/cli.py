@@ -106,12 +106,18 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ParnftError as exc:
+    except ConfigError as exc:
         # raised identically on every rank (validated before any collective call)
-        if _rank0_or_serial():
-            print(f"parnft: error: {exc}" if not isinstance(exc, ConfigError) else
-                  f"parnft: {type(exc).__name__}:\n{exc}", file=sys.stderr)
-        _finish_error(exc.exit_code, collective=isinstance(exc, ConfigError))
+        if _world().Get_rank() == 0:
+            print(f"parnft: {type(exc).__name__}:\n{exc}", file=sys.stderr)
+        _finish_error(exc.exit_code, collective=True)
+        return exc.exit_code
+    except ParnftError as exc:
+        # a failure during the run, possibly on this rank only: name the rank, abort the job
+        comm = _world()
+        where = f"rank {comm.Get_rank()}: " if comm.Get_size() > 1 else ""
+        print(f"parnft: {where}error: {exc}", file=sys.stderr)
+        _finish_error(exc.exit_code, collective=False)
         return exc.exit_code
     except Exception as exc:  # an unexpected failure, possibly on one rank only
         import traceback
@@ -121,10 +127,6 @@ def main(argv=None) -> int:
         traceback.print_exc()
         _finish_error(1, collective=False)
         return 1
-
-
-def _rank0_or_serial() -> bool:
-    return _world().Get_rank() == 0
 
 
 def _finish_error(code: int, collective: bool) -> None:

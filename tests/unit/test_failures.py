@@ -1,0 +1,55 @@
+"""A failure on one rank during a run aborts the whole MPI job quickly, with the rank named."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import h5py
+
+from tests.malformed_cases import BASE
+
+# Linear firing with an enormous gain, driven at node 1 only: node 1's rate
+# overflows to inf on the rank that owns it; the other rank stays finite.
+DIVERGES = (BASE.replace("Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340",
+                         "Firing: Function: Linear a: 1e300 b: 0")
+            .replace("Stimulus: PulseRect - Onset: 0 Node: 1 Amplitude: 1 Width: 1e-3",
+                     "Stimulus: Const - Node: 1 Mean: 1e300")
+            .replace("Propagator 1: Wave - Tau: 0 Range: 0.3 gamma: 100",
+                     "Propagator 1: Map - Tau: 0"))
+
+
+def test_one_failing_rank_aborts_the_job(tmp_path):
+    conf = tmp_path / "diverges.conf"
+    conf.write_text(DIVERGES)
+    out = tmp_path / "out.h5"
+    mpiexec = shutil.which("mpiexec")
+    assert mpiexec, "mpiexec must be installed (setup.sh)"
+    t0 = time.perf_counter()
+    r = subprocess.run([mpiexec, "-n", "2", sys.executable, "-m", "parnft", "run", "-q",
+                        str(conf), "-o", str(out)], capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ))
+    elapsed = time.perf_counter() - t0
+    assert r.returncode != 0
+    assert "rank 0" in r.stderr and "not finite at node 1" in r.stderr, r.stderr
+    assert elapsed < 60
+    if out.exists():  # never mistaken for a finished run
+        try:
+            with h5py.File(out, "r") as f:
+                assert not f.attrs["complete"]
+        except OSError:
+            pass  # killed mid-write: unreadable, which is not a silent truncation either
+
+
+def test_single_process_failure_marks_file_incomplete(tmp_path):
+    from parnft.cli import main
+
+    conf = tmp_path / "diverges.conf"
+    conf.write_text(DIVERGES)
+    out = tmp_path / "out.h5"
+    assert main(["run", "-q", str(conf), "-o", str(out)]) == 3
+    with h5py.File(out, "r") as f:
+        assert not f.attrs["complete"]
