@@ -272,7 +272,7 @@ class Simulation:
                 t2 = _time.perf_counter()
                 o.flush(writer)
                 self.stats.output += _time.perf_counter() - t2
-            if self.n % 64 == 0 or self._halo is None or self.n >= end:
+            if self.n % 64 == 0 or len(self._loops) == 1 or self.n >= end:
                 self._check_finite()
             if progress is not None:
                 progress(self.n, total)
