@@ -17,7 +17,6 @@ from parnft.errors import ConfigError
 from parnft.kernels import plasticity as K
 from parnft.kernels.coupling_time import couple_diff_arctan, diff_arctan_range
 from parnft.kernels.glutamate import glu_step
-from parnft.model.base import Context
 from parnft.model.glutamate import excitatory
 from parnft.outputs import MemoryWriter
 from parnft.solver import Simulation
@@ -343,14 +342,6 @@ def test_bcm_conf_runs_finite_and_glutamate_first_step():
     assert got.shape == (2000, 8) and np.isfinite(got).all()
     # glu(0) = 1e-6 and V(0) = steady differ from NFTsim only transiently
     np.testing.assert_allclose(got[-1], NFTSIM_BCM[2.0], rtol=1e-7)
-
-
-def test_bcm_spatial_needs_whole_grid():
-    spec = parse_config(SPATIAL)
-    ctx = Context(spec=spec, dt=DT, glb_shape=(2, 2), loc_shape=(1, 2), loc_start=(0, 0))
-    from parnft.model.plasticity import BCMSpatial
-    with pytest.raises(NotImplementedError, match="one rank"):
-        BCMSpatial(spec.couplings[1], ctx)
 
 
 def test_cadp_rejects_zero_nu():
