@@ -50,6 +50,25 @@ def mpi_h5py() -> bool:
     return bool(h5py.get_config().mpi)
 
 
+def writer_setup(w, path: str, sim, comm) -> None:
+    """State shared by the HDF5 and netCDF writers: ranks, write mode, tiles.
+
+    ``w.collective`` is True when several ranks write one file through MPI-IO;
+    otherwise rank 0 gathers and writes alone (logged once).
+    """
+    w.path = str(path)
+    w.sim = sim
+    w.comm = comm
+    w.plan = sim.outputs
+    w.rank = comm.Get_rank()
+    w.size = comm.Get_size()
+    w.collective = w.size > 1 and mpi_h5py()
+    w.row = 0
+    if w.size > 1 and not w.collective and w.rank == 0:
+        log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
+    w._tile = sim.tiling.tile_bounds()
+
+
 class HDF5Writer:
     """Write the samples of a :class:`parnft.solver.Simulation` to one HDF5 file.
 
@@ -64,17 +83,7 @@ class HDF5Writer:
     """
 
     def __init__(self, path: str, sim, comm):
-        self.path = str(path)
-        self.sim = sim
-        self.comm = comm
-        self.plan = sim.outputs
-        self.rank = comm.Get_rank()
-        self.size = comm.Get_size()
-        self.collective = self.size > 1 and mpi_h5py()
-        self.row = 0
-        if self.size > 1 and not self.collective:
-            log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
-        self._tile = sim.tiling.tile_bounds()
+        writer_setup(self, path, sim, comm)
         # collective calls happen here, on every rank, never inside rank-0-only code
         self._created = comm.bcast(
             _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), root=0)

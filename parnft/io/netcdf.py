@@ -81,17 +81,7 @@ class NetCDFWriter:
     """
 
     def __init__(self, path: str, sim, comm):
-        self.path = str(path)
-        self.sim = sim
-        self.comm = comm
-        self.plan = sim.outputs
-        self.rank = comm.Get_rank()
-        self.size = comm.Get_size()
-        self.collective = self.size > 1 and _hdf5.mpi_h5py()
-        self.row = 0
-        if self.size > 1 and not self.collective:
-            log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
-        self._tile = sim.tiling.tile_bounds()
+        _hdf5.writer_setup(self, path, sim, comm)
         self._names = [nc_name(t.key) for t in self.plan.traces]
         if len(set(self._names)) != len(self._names):
             raise ValueError(f"{path}: trace names collide once dots become underscores: "
