@@ -116,6 +116,7 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
             raise
         raise RunError(f"{conf}: run failed at step {sim.n}: {exc}") from exc
     writer.close(stats, complete=True)
+    sim.close()
     bar.close(sim.n)
     log.info("wrote %s (%s)", out, fmt)
     return out, stats

@@ -281,6 +281,17 @@ class Simulation:
         self.stats.steps = self.n
         return self.stats
 
+    def close(self) -> None:
+        """Free the halo plan and the tiling's communicators (collective). Idempotent."""
+        halo = getattr(self, "_halo", None)
+        if halo is not None:
+            if halo.pending:
+                halo.wait()
+            halo.free()
+            self._halo = None
+        if self.tiling.comm is not None:
+            self.tiling.free()
+
     def _check_finite(self) -> None:
         for pop in self.ctx.populations.values():
             if not np.all(np.isfinite(pop.q)):
