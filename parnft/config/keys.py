@@ -156,7 +156,7 @@ FIRING_FIELDS = {
     "GlutamateResponse": ("Q", "V"),
     "Bursting": ("Q", "HTilde", "XTilde", "modtheta", "V", "gX", "gH"),
 }
-DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta",)}
+DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta", "V")}
 PROPAGATOR_FIELDS = {k: ("phi",) for k in PROPAGATOR_KINDS}
 COUPLING_FIELDS = {
     "Map": ("nu",),

@@ -292,3 +292,21 @@ def test_eirs_burst_short_run_stays_finite():
     assert np.all(w["pop.3.gx"] == 4.0) and np.all(w["dendrite.9.beta"] == 200.0)
     q = w["pop.3.q"][:, 0]
     assert 0.0 < q.min() and q.max() < 80.0 and np.ptp(q) > 1.0
+
+
+def test_ramp_dendrite_v_can_be_requested_by_name():
+    from parnft.config import parse_config
+    from parnft.outputs import MemoryWriter
+    from parnft.solver import Simulation
+    from tests.malformed_cases import BASE
+
+    text = (BASE.replace("Dendrite 1: alpha: 83 beta: 769",
+                         "Dendrite 1: Ramp - alpha: 83 beta: 769 alpha2: 60 beta2: 500 "
+                         "t1: 0.001 t2: 0.004 t3: 0.006 t4: 0.009")
+            .replace("Dendrite: 1\n", "Dendrite: 1.V 1\n"))
+    sim = Simulation(parse_config(text))
+    names = [t.name for t in sim.outputs.traces]
+    assert "Dendrite.1.V" in names and "Dendrite.1.beta" in names
+    w = MemoryWriter(sim.outputs)
+    sim.run(w)
+    assert w["dendrite.1.v"].shape[1] == len(sim.outputs.traces[names.index("Dendrite.1.V")].idx)
