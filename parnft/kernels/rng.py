@@ -26,7 +26,6 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _ONE = np.uint64(1)
-_TWO = np.uint64(2)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
@@ -45,21 +44,6 @@ def key_hash(seed, stream, node, counter):
     h = mix64(h ^ (np.uint64(node) * _G))
     h = mix64(h ^ (np.uint64(stream) * _M1))
     return mix64(h ^ (np.uint64(seed) * _M2))
-
-
-@inline
-def uniform01(seed, stream, node, counter):
-    """A uniform double in (0, 1], 53 random bits, from the key."""
-    return (float(key_hash(seed, stream, node, counter) >> _S11) + 1.0) * _INV53
-
-
-@inline
-def normal(seed, stream, node, step):
-    """A standard normal draw for (seed, stream, node, step) by Box-Muller."""
-    c = np.uint64(step) * _TWO
-    u1 = uniform01(seed, stream, node, c)
-    u2 = uniform01(seed, stream, node, c + _ONE)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
 _S5 = np.uint64(5)

@@ -7,8 +7,6 @@ Run with ``mpiexec -n N python -m mpi4py -m pytest --with-mpi -m mpi tests/mpi/t
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import h5py
 import netCDF4
@@ -50,16 +48,6 @@ Coupling:
 #: Attributes that legitimately differ between the parallel and the 1-rank file.
 RUN_ATTRS = {"nranks", "process_grid", "tile_bounds", "writer", "created", "history",
              "timings_per_rank"}
-
-
-@pytest.fixture
-def shared_dir():
-    comm = MPI.COMM_WORLD
-    path = comm.bcast(tempfile.mkdtemp(prefix="parnft-nc-") if comm.rank == 0 else None)
-    yield path
-    comm.Barrier()
-    if comm.rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _compare(par: str, ser: str, mode: str, size: int) -> None:

@@ -7,8 +7,6 @@ Run with ``mpiexec -n N python -m mpi4py -m pytest --with-mpi -m mpi tests/mpi``
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import h5py
 import numpy as np
@@ -47,16 +45,6 @@ Dendrite:
 Propagator: 1.phi
 Coupling:
 """
-
-
-@pytest.fixture
-def shared_dir():
-    comm = MPI.COMM_WORLD
-    path = comm.bcast(tempfile.mkdtemp(prefix="parnft-mpi-") if comm.rank == 0 else None)
-    yield path
-    comm.Barrier()
-    if comm.rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.mark.mpi
