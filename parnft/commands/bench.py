@@ -1,0 +1,116 @@
+"""``parnft bench``: timed runs with provenance, scaling series and their plots.
+
+* ``[mpiexec -n R] parnft bench CONF ... [--repeat N] [--csv FILE]``: run each
+  config on the job's ranks and append one CSV row per run (rank 0).
+* ``parnft bench --strong|--weak --ranks 1,2,4 CONF ...``: launch the series,
+  one MPI job per rank count.
+* ``parnft bench plot FILE.csv [--out DIR]``: speed-up, efficiency and
+  roofline PNGs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import parse_procs_option, world
+from .run import add_run_options
+
+ORDER = 40
+DEFAULT_CSV = "benchmarks/results/bench.csv"
+
+
+def _print_rows(rows) -> None:
+    for r in rows:
+        frac = r.get("bandwidth_fraction")
+        extra = f", {100 * frac:.1f}% of STREAM triad" if isinstance(frac, float) else ""
+        print(f"{r['config']}: {r['ranks']} rank(s) ({r['procs']}), {r['nodes']} nodes x "
+              f"{r['steps']} steps in {r['wall_s']:.3f} s = {r['node_steps_per_s']:.3g} "
+              f"node-steps/s ({r['node_steps_per_s_per_rank']:.3g} per rank; compute "
+              f"{r['compute_s']:.3f}, halo {r['halo_s']:.3f}, output {r['output_s']:.3f} s; "
+              f"compile {r['compile_s']:.2f} s){extra}")
+
+
+def cmd_bench(args) -> int:
+    """Dispatch: plot, a series, or timed runs on this job's ranks."""
+    from ..bench.resize import parse_grid
+    from ..errors import ConfigError
+
+    if args.configs and args.configs[0] == "plot":
+        return _plot(args)
+    if not args.configs:
+        raise ConfigError("parnft bench: give at least one .conf file (or `plot FILE.csv`)")
+    if args.strong or args.weak:
+        from ..bench.series import parse_ranks, run_series
+
+        kind = "strong" if args.strong else "weak"
+        codes = run_series(
+            kind, args.configs, parse_ranks(args.ranks or "1,2"), args.csv,
+            nodes_per_rank=parse_grid(args.nodes_per_rank) if args.nodes_per_rank else None,
+            repeat=args.repeat, time=args.time, halo=args.halo, label=args.label,
+            launcher=args.launcher, timeout=args.timeout)
+        bad = [c for c in codes if c != 0]
+        if bad:
+            print(f"parnft bench: {len(bad)} of {len(codes)} runs failed (exit codes {bad})",
+                  file=sys.stderr)
+            return 1
+        print(args.csv)
+        return 0
+    from ..bench.provenance import append_rows
+    from ..bench.runner import bench_config
+
+    comm = world()
+    grid = parse_grid(args.grid) if args.grid else None
+    procs = parse_procs_option(args.procs)
+    for conf in args.configs:
+        rows = bench_config(conf, comm, repeat=args.repeat, time=args.time, grid=grid,
+                            out=args.output, procs=procs, halo=args.halo, rng=args.rng,
+                            label=args.label, series=args.series,
+                            stream=not args.no_stream)
+        if comm.Get_rank() == 0:
+            append_rows(args.csv, rows)
+            _print_rows(rows)
+    return 0
+
+
+def _plot(args) -> int:
+    from ..errors import ConfigError
+
+    if len(args.configs) != 2:
+        raise ConfigError("usage: parnft bench plot FILE.csv [--out DIR]")
+    from ..bench.plot import plot_results
+
+    for path in plot_results(args.configs[1], args.out or "benchmarks/results"):
+        print(path)
+    return 0
+
+
+def register(sub) -> None:
+    """Add the ``bench`` subcommand."""
+    b = sub.add_parser("bench", help="timed runs with provenance (CSV), scaling series, plots",
+                       description=__doc__.split("\n\n", 1)[1])
+    b.add_argument("configs", nargs="*", metavar="CONF",
+                   help=".conf files to time (or: plot FILE.csv)")
+    b.add_argument("--repeat", type=int, default=1, help="timed runs per config (default 1)")
+    b.add_argument("--csv", default=DEFAULT_CSV, help=f"CSV to append to (default {DEFAULT_CSV})")
+    b.add_argument("--time", type=float, help="simulated time [s] instead of the config's")
+    b.add_argument("--grid", metavar="NXxNY", help="resize the grid at the same cell spacing")
+    b.add_argument("-o", "--output", help="keep the last run's output file here")
+    b.add_argument("--label", default="", help="free text copied into the rows")
+    b.add_argument("--series", default="single", choices=("single", "strong", "weak"),
+                   help=argparse.SUPPRESS)
+    b.add_argument("--no-stream", action="store_true",
+                   help="skip the STREAM-triad measurement (no bandwidth fraction)")
+    add_run_options(b)
+    g = b.add_argument_group("scaling series (launch one MPI job per rank count)")
+    kind = g.add_mutually_exclusive_group()
+    kind.add_argument("--strong", action="store_true", help="same grid on --ranks")
+    kind.add_argument("--weak", action="store_true", help="--nodes-per-rank on each rank")
+    g.add_argument("--ranks", help="rank counts, e.g. 1,2,4 (default 1,2)")
+    g.add_argument("--nodes-per-rank", metavar="NXxNY", help="tile size of a weak series")
+    g.add_argument("--launcher", help="MPI launcher (default $PARNFT_LAUNCHER or mpiexec), "
+                   "e.g. 'srun --mpi=pmix'")
+    g.add_argument("--timeout", type=float, help="seconds per launched job")
+    pl = b.add_argument_group("plot")
+    pl.add_argument("--out", help="folder for the PNGs of `bench plot`")
+    b.set_defaults(func=cmd_bench)
