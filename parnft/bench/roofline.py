@@ -1,0 +1,295 @@
+"""Memory traffic of one simulation step, and the fraction of the bandwidth limit reached.
+
+The step is the generated loop's body: the kernel calls of
+:meth:`parnft.solver.Simulation.step_calls` (:class:`parnft.model.base.Call`,
+laid out by :func:`parnft.codegen.plan_loop`). For each call, a rule from
+:data:`RULES` says which of the kernel's array parameters it reads and writes,
+and how much of each: the whole array (``"all"``), one row of its first axis
+(``"row"``: a history-ring slot, one level of a ghosted wave buffer), or a
+number of elements computed from the call's arguments. A streamed element is
+``itemsize`` bytes (8 for float64 and int64). Summed over the calls and divided
+by the tile's node count, this is the memory traffic per node and step, under
+the assumptions of docs/performance-model.md:
+
+* each array touched by a call is streamed once per call (neighbour reads of a
+  stencil and repeated reads within the call hit the cache), and nothing stays
+  in cache from one call to the next (tiles far beyond the last-level cache);
+* ghost frames are not counted (the interior only), nor the halo packing;
+* write-allocate is not counted (STREAM's convention): pass
+  ``write_allocate=True`` to count every written element twice;
+* output sampling (``record``) is amortised over the output interval.
+
+A kernel without a rule is counted by :func:`fallback_rule` (every node-sized
+array read once, and written once when its source assigns to it) and is
+reported with ``fallback=True`` in :func:`traffic`.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import logging
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger("parnft")
+
+R, W, RW = ("all", 0), (0, "all"), ("all", "all")
+
+
+def _nodes(args) -> int:
+    """Elements of a stimulus series: one per selected node."""
+    return int(args["nodes"].shape[0])
+
+
+def _tau_if_varying(args) -> int:
+    """Map reads ``tau`` only when the delays differ between nodes (``tau0 < 0``)."""
+    return int(args["tau"].size) if args["tau0"] < 0 else 0
+
+
+def _border(args) -> int:
+    """Periodic ghost fill: the one-cell border of the current level of phi and Q."""
+    ly, lx = args["phi"].shape[1] - 2, args["phi"].shape[2] - 2
+    return 2 * (2 * lx + 2 * (ly + 2))
+
+
+def _need(args) -> int:
+    """NFTsim's white noise: one value stored per global node this tile needs."""
+    return int(np.count_nonzero(args["need"]))
+
+
+_SERIES = {"hist": (_nodes, _nodes), "nodes": R}
+_DELAY = {"hist": ("row", 0), "tau": R}
+_WAVE = {"phi": ("all", "row"), "qw": ("all", "row"), "phi_out": W, **_DELAY}
+_FIRE = {"vd": R, "v": W, "hist": (0, "row"), "q_out": W}
+
+#: kernel name -> {parameter: (read, write)}; read/write is 0, "all", "row" or
+#: a function of the call's arguments (by parameter name) giving elements.
+RULES: dict[str, dict] = {
+    # couplings
+    "couple_map": {"nu": R, "phi": R, "drive": W},
+    "couple_ramp": {"nu": R, "phi": R, "drive": W},
+    "couple_matrix": {"nu": R, "phi_all": R, "drive": W},
+    "couple_diff_arctan": {"nu": RW, "phi": R, "drive": W},
+    "cadp_step": {**{k: RW for k in ("ca", "nt", "dnu", "nu", "g")},
+                  "b": W, "h": W, "glu": R, "v": R, "phi": R, "drive": W},
+    "bcm_spatial_step": {**{k: RW for k in ("ca", "nt", "dnu", "nu", "g")},
+                         "b": W, "h": W, "glu": R, "v": R, "phi": R, "drive": W},
+    # dendrites
+    "dendrite_step": {"v": RW, "dv": RW, "drive": R},
+    "dendrite_integral_step": {"v": RW, "dv": RW, "p_old": RW, "drive": R},
+    "dendrite_ramp_step": {"v": RW, "dv": RW, "drive": R},
+    # firing responses
+    "fire_sigmoid": _FIRE,
+    "fire_polynomial": _FIRE,
+    "fire_burst": {**_FIRE, "xt": RW, "ht": RW, "modtheta": W},
+    "glu_clear": {"exc": W},
+    "glu_add": {"exc": RW, "phi": R},
+    "glu_step": {"glu": RW, "exc": R},
+    # stimulus populations
+    "stim_begin": {"hist": (0, "row")},
+    "stim_end": {"hist": ("row", 0), "q_out": W},
+    "series_const": _SERIES,
+    "series_pulse_rect": _SERIES,
+    "series_sine": _SERIES,
+    "series_pulse_sine": _SERIES,
+    "series_pulse_sigmoid": _SERIES,
+    "series_pas": _SERIES,
+    "series_burst": _SERIES,
+    "series_white_coherent": _SERIES,
+    "series_white_coherent_nftsim": _SERIES,
+    "series_white": {**_SERIES, "keys": (_nodes, 0)},
+    "series_white_nftsim": {**_SERIES, "gidx": (_nodes, 0), "need": R,
+                            "draws": (_nodes, _need)},
+    # propagators
+    "map_step": {"phi_out": W, "hist": ("row", 0), "tau": (_tau_if_varying, 0)},
+    "harmonic_step": {"phi": RW, "dphi": RW, "phi_out": W, **_DELAY},
+    "harmonic_integral_step": {"phi": RW, "dphi": RW, "q_old": RW, "phi_out": W, **_DELAY},
+    "wave5_step": _WAVE,
+    "wave9_step": _WAVE,
+    "wave_fill_periodic": {"phi": (_border, _border)},
+}
+
+
+def kernel_params(kernel) -> list[str]:
+    """Parameter names of a numba kernel (or plain function)."""
+    fn = getattr(kernel, "py_func", kernel)
+    return list(inspect.signature(fn).parameters)
+
+
+def _stored_names(kernel) -> set[str]:
+    """Names that the kernel's source assigns into by subscript (``a[...] = ...``)."""
+    fn = getattr(kernel, "py_func", kernel)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+    return names
+
+
+def fallback_rule(kernel, args: dict, nloc: int) -> dict:
+    """Rule for a kernel missing from :data:`RULES`: every array of at least
+    ``nloc`` elements is read whole, and written whole if the source assigns into it.
+    """
+    stored = _stored_names(kernel)
+    return {name: ("all", "all" if name in stored else 0) for name, a in args.items()
+            if isinstance(a, np.ndarray) and a.size >= nloc}
+
+
+def _elements(spec, a: np.ndarray, args: dict) -> int:
+    if spec == 0 or spec is None:
+        return 0
+    if spec == "all":
+        if a.ndim == 3:  # ghosted (levels, ly+2, lx+2): interiors only
+            return a.shape[0] * (a.shape[1] - 2) * (a.shape[2] - 2)
+        return int(a.size)
+    if spec == "row":
+        if a.ndim == 3:
+            return (a.shape[1] - 2) * (a.shape[2] - 2)
+        return int(a.size // max(a.shape[0], 1)) if a.ndim > 1 else int(a.size)
+    return int(spec(args))
+
+
+@dataclass
+class CallTraffic:
+    """Bytes one kernel call streams per step (whole tile)."""
+
+    kernel: str
+    read: int
+    written: int
+    fallback: bool = False
+
+    @property
+    def total(self) -> int:
+        """Bytes read plus bytes written."""
+        return self.read + self.written
+
+
+def call_traffic(call, nloc: int) -> CallTraffic:
+    """Bytes read and written by one :class:`~parnft.model.base.Call` on a tile of ``nloc`` nodes.
+
+    Parameters
+    ----------
+    call : parnft.model.base.Call
+        The kernel and its arguments (without the trailing step number).
+    nloc : int
+        Interior nodes of the tile.
+
+    Returns
+    -------
+    CallTraffic
+    """
+    params = kernel_params(call.kernel)
+    args = dict(zip(params, call.args))
+    name = getattr(call.kernel, "py_func", call.kernel).__name__
+    rule = RULES.get(name)
+    fallback = rule is None
+    if fallback:
+        rule = fallback_rule(call.kernel, args, nloc)
+        log.debug("roofline: no traffic rule for kernel %s; counted by the fallback", name)
+    read = written = 0
+    for pname, (rd, wr) in rule.items():
+        a = args.get(pname)
+        if not isinstance(a, np.ndarray):
+            continue
+        read += _elements(rd, a, args) * a.itemsize
+        written += _elements(wr, a, args) * a.itemsize
+    return CallTraffic(name, read, written, fallback)
+
+
+def traffic(sim, outputs: bool = True) -> list[CallTraffic]:
+    """Per-call traffic of one step of ``sim`` on this rank's tile.
+
+    Parameters
+    ----------
+    sim : parnft.solver.Simulation
+        A built simulation (the loop need not be compiled).
+    outputs : bool
+        Include the output sampling, amortised over the output interval.
+
+    Returns
+    -------
+    list of CallTraffic
+        The step's calls in loop order, then ``record`` (bytes per step).
+    """
+    nloc = sim.ctx.nloc
+    out = [call_traffic(c, nloc) for c in sim.step_calls()]
+    if outputs:
+        every = max(int(sim.outputs.every), 1)
+        n = sum(int(idx.shape[0]) for _, _, idx in sim.outputs.records())
+        # record: read src[idx] and idx (8 bytes each), write buf
+        out.append(CallTraffic("record", (16 * n) // every, (8 * n) // every))
+    return out
+
+
+def bytes_per_node_step(sim, write_allocate: bool = False, outputs: bool = True) -> float:
+    """Bytes of memory traffic one step needs per node (reads + writes).
+
+    Parameters
+    ----------
+    sim : parnft.solver.Simulation
+        A built simulation; its tile's calls are counted.
+    write_allocate : bool
+        Count each written byte twice (the line is read before it is written).
+    outputs : bool
+        Include output sampling (amortised over the interval).
+
+    Returns
+    -------
+    float
+        Bytes per node and step, by the rules of this module's docstring.
+    """
+    rows = traffic(sim, outputs=outputs)
+    total = sum(r.read + (2 if write_allocate else 1) * r.written for r in rows)
+    return total / sim.ctx.nloc
+
+
+def stage_bytes(sim) -> dict[str, float]:
+    """Bytes per node and step of each stage (coupling, population, propagator)."""
+    nloc = sim.ctx.nloc
+    return {stage: sum(call_traffic(c, nloc).total for c in sim.stage_calls((stage,))) / nloc
+            for stage in ("coupling", "population", "propagator")}
+
+
+def achieved_gbs(bytes_per_node_step: float, node_steps_per_s: float) -> float:
+    """Memory bandwidth a run used, in GB/s (1e9 bytes per second)."""
+    return float(bytes_per_node_step) * float(node_steps_per_s) / 1e9
+
+
+def bandwidth_fraction(bytes_per_node_step: float, node_steps_per_s: float,
+                       stream_gbs: float) -> float:
+    """Fraction of the STREAM-triad bandwidth a run reached.
+
+    Parameters
+    ----------
+    bytes_per_node_step : float
+        Traffic per node and step (:func:`bytes_per_node_step`).
+    node_steps_per_s : float
+        Node-steps per second of the same ranks the bandwidth is for: per rank
+        with a rank's STREAM value, or the whole job with the sum over ranks.
+    stream_gbs : float
+        STREAM-triad bandwidth in GB/s (:mod:`parnft.bench.stream`).
+
+    Returns
+    -------
+    float
+        ``bytes_per_node_step * node_steps_per_s / (stream_gbs * 1e9)``; NaN when
+        the bandwidth is not positive or missing.
+    """
+    try:
+        stream = float(stream_gbs)
+    except (TypeError, ValueError):
+        return float("nan")
+    if not np.isfinite(stream) or stream <= 0:
+        return float("nan")
+    return achieved_gbs(bytes_per_node_step, node_steps_per_s) / stream
