@@ -190,7 +190,7 @@ def call_traffic(call, nloc: int) -> CallTraffic:
     CallTraffic
     """
     params = kernel_params(call.kernel)
-    args = dict(zip(params, call.args))
+    args = dict(zip(params, call.args, strict=False))  # the kernel also takes n
     name = getattr(call.kernel, "py_func", call.kernel).__name__
     rule = RULES.get(name)
     fallback = rule is None
