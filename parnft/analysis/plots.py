@@ -1,0 +1,77 @@
+"""Spectrum pictures (matplotlib, Agg): log power against frequency, analytic curve overlaid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_spectrum(out: str, f, psd, *, label: str = "simulated", analytic=None,
+                  f_analytic=None, peaks=(), fmin: float | None = None,
+                  fmax: float | None = None, title: str = "", units: str = "s^-2/Hz",
+                  note: str = "", dpi: int = 110) -> str:
+    """Draw a spectrum (log power) and save it.
+
+    Parameters
+    ----------
+    out : str
+        Image path (``.png`` or ``.svg``).
+    f, psd : array_like
+        Simulated spectrum.
+    label : str
+        Legend text of the simulated curve.
+    analytic : array_like, optional
+        Analytic PSD on ``f_analytic`` (default ``f``), drawn as a dashed line.
+    peaks : sequence of (frequency, power, ...)
+        Marked with a triangle and their frequency.
+    fmin, fmax : float, optional
+        Frequency range drawn.
+    title, units, note : str
+        Title, y-axis units, and a text line in the lower left (e.g. the RMS).
+    dpi : int
+
+    Returns
+    -------
+    str
+        ``out``.
+    """
+    plt = _pyplot()
+    f = np.asarray(f)
+    psd = np.asarray(psd)
+    m = np.ones(f.shape, bool)
+    if fmin is not None:
+        m &= f >= fmin
+    if fmax is not None:
+        m &= f <= fmax
+    m &= f > 0
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.semilogy(f[m], psd[m], color="tab:blue", lw=1.2, label=label)
+    if analytic is not None:
+        fa = np.asarray(f if f_analytic is None else f_analytic)
+        ma = (fa > 0) & (fa >= (fmin or 0)) & (fa <= (fmax or np.inf))
+        ax.semilogy(fa[ma], np.asarray(analytic)[ma], color="k", ls="--", lw=1.2,
+                    label="analytic (linear)")
+    for pk in peaks:
+        ax.plot([pk[0]], [pk[1]], marker="v", color="tab:red", ms=6)
+        ax.annotate(f"{pk[0]:.2f} Hz", (pk[0], pk[1]), textcoords="offset points",
+                    xytext=(0, 8), ha="center", fontsize=8, color="tab:red")
+    ax.set_xlabel("frequency [Hz]")
+    ax.set_ylabel(f"power [{units}]")
+    if title:
+        ax.set_title(title, fontsize=10)
+    if note:
+        ax.text(0.02, 0.03, note, transform=ax.transAxes, fontsize=8, va="bottom")
+    ax.grid(True, which="both", alpha=0.25)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out
