@@ -1,0 +1,289 @@
+"""A scaling model: time per step, speed-up and efficiency projected to many ranks.
+
+Inputs, all measured: the compute time per node-step on one rank (a benchmark
+CSV row: ``compute_s / (nodes_per_rank * steps)``) and the halo message cost
+``t(n) = a + n / b`` (:mod:`parnft.bench.pingpong`). For a rank count P the
+process grid is the one the solver chooses
+(:func:`parnft.parallel.tiling.choose_dims`), the largest tile sets the pace,
+and one step costs
+
+    t_compute = t_node * ly * lx
+    t_halo    = sum over the messages to other ranks of (a + n_d / b)
+    t_step    = t_compute + t_halo                                 (blocking)
+    t_step    = t_compute + t_halo - min(t_halo, f * t_compute)    (overlap)
+
+with ``n_d = 8 * nfields * side`` (:func:`~parnft.bench.pingpong.halo_message_bytes`)
+and ``f`` the share of the step's compute that runs while the messages fly
+(couplings and populations; :func:`parnft.bench.roofline.stage_bytes` gives it
+by traffic). Strong series keep the global grid; weak series keep the tile.
+Speed-up is ``t_step(1) / t_step(P)`` for strong, ``P t_step(1) / t_step(P)``
+for weak; efficiency is speed-up over P. The assumptions are listed in
+docs/performance-model.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .pingpong import halo_message_bytes
+
+#: Rank counts projected besides the measured ones.
+PROJECT_RANKS = (64, 256, 1024)
+
+
+@dataclass
+class ModelInputs:
+    """What the model needs for one configuration.
+
+    Attributes
+    ----------
+    t_node : float
+        Compute seconds per node-step on one rank.
+    latency_s, bandwidth_bps : float
+        Halo message cost ``a + n / b`` (seconds; bytes per second).
+    nfields : int
+        Fields per halo message (2 per wave propagator; 0: no halo).
+    corners : bool
+        Diagonal messages too (``WaveLegacy``).
+    halo : {"overlap", "blocking"}
+        Halo mode.
+    hide_fraction : float
+        Share of the compute that can hide the halo in overlap mode.
+    """
+
+    t_node: float
+    latency_s: float = 0.0
+    bandwidth_bps: float = math.inf
+    nfields: int = 2
+    corners: bool = False
+    halo: str = "overlap"
+    hide_fraction: float = 0.5
+
+
+def squarest_dims(nranks: int) -> tuple[int, int]:
+    """``(py, px)`` with ``py * px == nranks``, as square as possible, ``py >= px``."""
+    px = max(d for d in range(1, int(math.isqrt(nranks)) + 1) if nranks % d == 0)
+    return nranks // px, px
+
+
+def grid_shape(nodes: int) -> tuple[int, int]:
+    """A grid of ``nodes`` nodes as ``(ny, nx)``: the most square factorisation."""
+    return squarest_dims(int(nodes))
+
+
+def halo_time(tile, dims, inp: ModelInputs) -> float:
+    """Seconds of one step's halo exchange of a tile on a ``(py, px)`` process grid.
+
+    Messages go only to neighbours that are other ranks (``px > 1`` for west and
+    east, ``py > 1`` for north and south, any grid of 2+ ranks for the corners);
+    they are counted one after the other (no concurrency between directions).
+    """
+    py, px = dims
+    if inp.nfields <= 0 or py * px == 1:
+        return 0.0
+    sizes = halo_message_bytes(tile, inp.nfields, corners=inp.corners)
+    remote = {"N": py > 1, "S": py > 1, "W": px > 1, "E": px > 1}
+    t = 0.0
+    for d, nbytes in sizes.items():
+        if remote.get(d, True):
+            t += inp.latency_s + nbytes / inp.bandwidth_bps
+    return t
+
+
+def step_time(tile, dims, inp: ModelInputs) -> tuple[float, float, float]:
+    """``(t_compute, t_halo, t_step)`` of one step (seconds) for the given tile and process grid."""
+    t_comp = inp.t_node * tile[0] * tile[1]
+    t_halo = halo_time(tile, dims, inp)
+    hidden = min(t_halo, inp.hide_fraction * t_comp) if inp.halo == "overlap" else 0.0
+    return t_comp, t_halo, t_comp + t_halo - hidden
+
+
+def _strong_layout(grid, nranks):
+    from ..parallel.tiling import choose_dims
+
+    py, px = choose_dims(nranks, grid)
+    return (-(-grid[0] // py), -(-grid[1] // px)), (py, px)
+
+
+def project(inp: ModelInputs, ranks, *, series: str, grid=None, tile=None) -> list[dict]:
+    """Projected time per step, speed-up and efficiency at each rank count.
+
+    Parameters
+    ----------
+    inp : ModelInputs
+    ranks : sequence of int
+        Rank counts (1 is always added as the reference).
+    series : {"strong", "weak"}
+        Strong: ``grid`` fixed. Weak: ``tile`` fixed per rank.
+    grid, tile : (int, int)
+        Global grid ``(ny, nx)`` (strong) or per-rank tile ``(ly, lx)`` (weak).
+
+    Returns
+    -------
+    list of dict
+        One row per rank count: ranks, procs (``PXxPY``), tile_ly, tile_lx,
+        t_compute, t_halo, t_step, speedup, efficiency.
+    """
+    if series not in ("strong", "weak"):
+        raise ValueError(f"series must be 'strong' or 'weak', got {series!r}")
+    counts = sorted({1, *(int(r) for r in ranks)})
+    rows = []
+    for p in counts:
+        if series == "strong":
+            t, dims = _strong_layout(tuple(grid), p)
+        else:
+            t, dims = tuple(tile), squarest_dims(p)
+        tc, th, ts = step_time(t, dims, inp)
+        rows.append({"series": series, "ranks": p, "procs": f"{dims[1]}x{dims[0]}",
+                     "tile_ly": t[0], "tile_lx": t[1], "t_compute": tc, "t_halo": th,
+                     "t_step": ts})
+    t1 = rows[0]["t_step"]
+    for r in rows:
+        p = r["ranks"]
+        r["speedup"] = t1 / r["t_step"] * (p if series == "weak" else 1)
+        r["efficiency"] = r["speedup"] / p
+    return rows
+
+
+# --- from a benchmark CSV -------------------------------------------------------------
+
+
+def _num(v):
+    if v is None or v == "":
+        return math.nan
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return v
+
+
+def read_rows(csv_path) -> list[dict]:
+    """The rows of a ``parnft bench`` CSV, numbers as floats and ``true``/``false`` as bools."""
+    with open(csv_path, newline="") as fh:
+        return [{k: _num(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def tile_of(value) -> tuple[int, int]:
+    """``(ly, lx)`` from a ``nodes_per_rank`` cell: ``512x512`` (LXxLY) or a node count."""
+    if isinstance(value, str) and "x" in value.lower():
+        lx, ly = (int(s) for s in value.lower().split("x"))
+        return ly, lx
+    return grid_shape(int(value))
+
+
+def _halo_of_config(path) -> tuple[int, bool] | None:
+    """``(nfields, corners)`` of a config file's wave propagators, or None if unreadable."""
+    try:
+        from ..config import read_config
+
+        spec = read_config(str(path))
+    except Exception:  # noqa: BLE001 - a missing or foreign file: the caller's default
+        return None
+    kinds = [p.kind for p in spec.propagators]
+    waves = [k for k in kinds if k in ("Wave", "WaveLegacy")]
+    return 2 * len(waves), "WaveLegacy" in waves
+
+
+def _best(rows):
+    """The row with the least compute time per node-step."""
+    return min(rows, key=lambda r: r["compute_s"] / (r["nodes"] / r["ranks"] * r["steps"]))
+
+
+def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
+                   ranks=PROJECT_RANKS, hide_fraction: float = 0.5, nfields=None,
+                   out: str | None = None) -> dict:
+    """Project every strong and weak series (and single 1-rank configs) of a CSV.
+
+    Parameters
+    ----------
+    csv_path : path
+        ``parnft bench`` results.
+    latency_s, bandwidth_bps : float
+        The halo cost fit (:class:`~parnft.bench.pingpong.PingPongResult`).
+    ranks : sequence of int
+        Rank counts to project, besides the measured ones.
+    hide_fraction : float
+        Compute share that hides the halo in overlap mode.
+    nfields : int or dict, optional
+        Halo fields per config (default: read from the config file; 2 if unreadable).
+    out : path, optional
+        Where to write; default next to the CSV: ``<stem>.model.csv`` and ``.json``.
+
+    Returns
+    -------
+    dict
+        ``{"inputs": [...], "rows": [...], "csv": path, "json": path}``.
+    """
+    rows = read_rows(csv_path)
+    groups: dict = {}
+    for r in rows:
+        series = r.get("series") if r.get("series") in ("strong", "weak") else "strong"
+        groups.setdefault((r["config"], series, r.get("halo", "overlap")), []).append(r)
+    inputs, projected = [], []
+    for (config, series, halo), grp in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        ones = [r for r in grp if r["ranks"] == 1]
+        if not ones:
+            continue
+        base = _best(ones)
+        t_node = base["compute_s"] / (base["nodes"] * base["steps"])
+        if isinstance(nfields, dict) and config in nfields:
+            nf, corners = int(nfields[config]), False
+        elif isinstance(nfields, int):
+            nf, corners = nfields, False
+        else:
+            nf, corners = _halo_of_config(config) or (2, False)
+        inp = ModelInputs(t_node, latency_s, bandwidth_bps, nf, corners, str(halo),
+                          hide_fraction)
+        measured = sorted({int(r["ranks"]) for r in grp})
+        if series == "strong":
+            geom = {"grid": grid_shape(int(base["nodes"]))}
+        else:
+            geom = {"tile": tile_of(base["nodes_per_rank"])}
+        rows_p = project(inp, [*measured, *ranks], series=series, **geom)
+        for r in rows_p:
+            r.update(config=config, halo=halo, measured=r["ranks"] in measured)
+        projected += rows_p
+        inputs.append({"config": config, "series": series, **asdict(inp),
+                       **{k: list(v) for k, v in geom.items()}})
+    stem = Path(out) if out else Path(csv_path).with_suffix("")
+    csv_out = str(stem) + ".model.csv"
+    json_out = str(stem) + ".model.json"
+    if projected:
+        cols = list(projected[0])
+        with open(csv_out, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols)
+            w.writeheader()
+            w.writerows(projected)
+    doc = {"model": "t_step = t_node*tile + sum(a + n/b) - overlap; docs/performance-model.md",
+           "latency_s": latency_s, "bandwidth_bps": _json_float(bandwidth_bps),
+           "inputs": inputs, "rows": projected}
+    with open(json_out, "w") as fh:
+        json.dump(_jsonable(doc), fh, indent=1)
+    return {"inputs": inputs, "rows": projected, "csv": csv_out, "json": json_out}
+
+
+def _json_float(x):
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return _json_float(obj)
+
+
+def load_projection(path) -> list[dict]:
+    """Rows of a ``*.model.json`` written by :func:`model_from_csv` ([] if absent)."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    with open(p) as fh:
+        return json.load(fh).get("rows", [])
