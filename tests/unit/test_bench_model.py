@@ -1,0 +1,142 @@
+"""The scaling model against hand-computed cases."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import pytest
+
+from parnft.bench.model import (
+    ModelInputs,
+    halo_time,
+    model_from_csv,
+    project,
+    read_rows,
+    squarest_dims,
+    step_time,
+    tile_of,
+)
+
+COLUMNS = ("timestamp, label, series, config, config_sha, git_sha, git_dirty, parnft, numba, "
+           "numpy, mpi4py, h5py, mpi_library, host, cpu_model, cores, ranks, procs, "
+           "oversubscribed, halo, nodes, nodes_per_rank, steps, repeat, wall_s, compute_s, "
+           "halo_s, output_s, compile_s, node_steps_per_s, node_steps_per_s_per_rank, "
+           "max_rss_mb, rss_mb_per_rank, bytes_per_node_step, stream_triad_gbs, "
+           "bandwidth_fraction").split(", ")
+
+
+def test_zero_halo_cost_scales_perfectly():
+    inp = ModelInputs(t_node=1e-8, latency_s=0.0, bandwidth_bps=math.inf)
+    for series, geom in (("strong", {"grid": (1024, 1024)}), ("weak", {"tile": (512, 512)})):
+        rows = project(inp, [2, 4, 64, 256, 1024], series=series, **geom)
+        assert [r["ranks"] for r in rows] == [1, 2, 4, 64, 256, 1024]
+        for r in rows:
+            assert r["t_halo"] == 0.0
+            assert r["speedup"] == pytest.approx(r["ranks"], rel=1e-12)
+            assert r["efficiency"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_known_latency_bandwidth_strong_4_ranks():
+    """1024^2 grid on 2x2 ranks: 512^2 tiles, 4 messages of 512 x 2 fields x 8 = 8192 B."""
+    a, b, t_node = 1e-5, 1e9, 1e-8
+    t1 = t_node * 1024 * 1024  # 0.01048576 s
+    t_comp = t_node * 512 * 512  # 0.00262144 s
+    t_halo = 4 * (a + 8192 / b)  # 7.2768e-5 s
+    blocking = ModelInputs(t_node, a, b, nfields=2, halo="blocking")
+    tc, th, ts = step_time((512, 512), (2, 2), blocking)
+    assert (tc, th, ts) == pytest.approx((t_comp, t_halo, t_comp + t_halo), rel=1e-12)
+    row = project(blocking, [4], series="strong", grid=(1024, 1024))[1]
+    assert row["procs"] == "2x2" and (row["tile_ly"], row["tile_lx"]) == (512, 512)
+    # efficiency = t1 / (4 (t_comp + t_halo)) = 0.97299...
+    assert row["efficiency"] == pytest.approx(t1 / (4 * (t_comp + t_halo)), rel=1e-12)
+    assert row["efficiency"] == pytest.approx(0.972991, abs=1e-6)
+    # overlap hides the whole halo behind half the compute ...
+    over = ModelInputs(t_node, a, b, nfields=2, halo="overlap", hide_fraction=0.5)
+    assert project(over, [4], series="strong", grid=(1024, 1024))[1]["efficiency"] == 1.0
+    # ... but only 1% of the compute (2.62144e-5 s) hides part of it
+    part = ModelInputs(t_node, a, b, nfields=2, halo="overlap", hide_fraction=0.01)
+    assert step_time((512, 512), (2, 2), part)[2] == pytest.approx(
+        t_comp + t_halo - 0.01 * t_comp, rel=1e-12)
+
+
+def test_messages_only_to_other_ranks():
+    inp = ModelInputs(1e-8, 2e-6, 1e9, nfields=4)
+    # 2 ranks stacked in y: north and south messages only (lx = 100 strips)
+    assert halo_time((50, 100), (2, 1), inp) == pytest.approx(2 * (2e-6 + 100 * 4 * 8 / 1e9))
+    assert halo_time((50, 100), (1, 2), inp) == pytest.approx(2 * (2e-6 + 50 * 4 * 8 / 1e9))
+    assert halo_time((50, 100), (1, 1), inp) == 0.0
+    corners = ModelInputs(1e-8, 2e-6, 1e9, nfields=4, corners=True)
+    assert halo_time((50, 100), (2, 1), corners) == pytest.approx(
+        2 * (2e-6 + 100 * 32 / 1e9) + 4 * (2e-6 + 32 / 1e9))
+    assert halo_time((50, 100), (2, 2), ModelInputs(1e-8, 1.0, 1e9, nfields=0)) == 0.0
+
+
+def test_strong_load_imbalance():
+    """12x12 grid on 64 ranks (8x8): 2x2 tiles, speed-up 144 / 4 = 36 without halo cost."""
+    rows = project(ModelInputs(1e-7, 0.0, math.inf), [64], series="strong", grid=(12, 12))
+    assert rows[1]["procs"] == "8x8" and rows[1]["speedup"] == pytest.approx(36.0)
+    assert rows[1]["efficiency"] == pytest.approx(36 / 64)
+
+
+def test_weak_256_ranks():
+    """512^2 per rank on 16x16 ranks: 4 messages of 8192 B; efficiency t1 / t256."""
+    a, b, t_node = 5e-6, 2e9, 2e-8
+    t_comp = t_node * 512 * 512
+    t_halo = 4 * (a + 8192 / b)
+    row = project(ModelInputs(t_node, a, b, halo="blocking"), [256], series="weak",
+                  tile=(512, 512))[1]
+    assert row["procs"] == "16x16"
+    assert row["efficiency"] == pytest.approx(t_comp / (t_comp + t_halo), rel=1e-12)
+    assert row["speedup"] == pytest.approx(256 * t_comp / (t_comp + t_halo), rel=1e-12)
+
+
+def test_helpers():
+    assert squarest_dims(1) == (1, 1) and squarest_dims(8) == (4, 2)
+    assert squarest_dims(1024) == (32, 32) and squarest_dims(7) == (7, 1)
+    assert tile_of("512x256") == (256, 512) and tile_of(144.0) == (12, 12)
+    with pytest.raises(ValueError, match="series"):
+        project(ModelInputs(1e-8), [2], series="diagonal", grid=(4, 4))
+
+
+def _row(**kw):
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(series="strong", config="no/such.conf", halo="blocking", oversubscribed="false",
+               steps=100, repeat=1)
+    row.update(kw)
+    return row
+
+
+def test_model_from_csv_writes_next_to_measurements(tmp_path):
+    path = tmp_path / "bench.csv"
+    rows = [
+        # two 1-rank repeats: the faster one (1e-8 s per node-step) is the reference
+        _row(ranks=1, procs="1x1", nodes=65536, nodes_per_rank=65536, compute_s=0.0656),
+        _row(ranks=1, procs="1x1", nodes=65536, nodes_per_rank=65536, compute_s=0.065536),
+        _row(ranks=2, procs="1x2", nodes=65536, nodes_per_rank=32768, compute_s=0.04),
+        _row(series="weak", config="w.conf", ranks=1, procs="1x1", nodes=262144,
+             nodes_per_rank="512x512", compute_s=0.524288),
+    ]
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    assert read_rows(path)[0]["compute_s"] == 0.0656
+    a, b = 1e-5, 1e9
+    res = model_from_csv(path, a, b, nfields=2)
+    assert res["csv"] == str(tmp_path / "bench.model.csv")
+    doc = json.loads((tmp_path / "bench.model.json").read_text())
+    assert doc["latency_s"] == a and len(doc["rows"]) == len(res["rows"])
+    strong = [r for r in res["rows"] if r["series"] == "strong"]
+    assert [r["ranks"] for r in strong] == [1, 2, 64, 256, 1024]
+    assert [r["measured"] for r in strong] == [True, True, False, False, False]
+    # 256x256 grid, t_node = 0.065536 / (65536 * 100) = 1e-8; 2 ranks: 128x256 tiles,
+    # N and S messages of 256 x 2 x 8 = 4096 B
+    t1 = 1e-8 * 65536
+    t2 = 1e-8 * 32768 + 2 * (a + 4096 / b)
+    assert strong[1]["speedup"] == pytest.approx(t1 / t2, rel=1e-12)
+    weak = [r for r in res["rows"] if r["series"] == "weak"]
+    assert weak[0]["t_compute"] == pytest.approx(2e-8 * 262144)  # 0.524288 / 100 steps
+    with open(res["csv"]) as fh:
+        assert len(list(csv.DictReader(fh))) == len(res["rows"])
