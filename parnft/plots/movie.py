@@ -1,0 +1,143 @@
+"""A movie of a field: GIF (pillow, always there) or MP4 (needs ffmpeg).
+
+Each frame is one sample of a whole-grid trace with its spatial mean
+removed, on one symmetric colour scale for the whole movie (so waves fade
+as they really do), titled with its time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+
+from ..errors import ConfigError
+from .common import Picture, make_parent, pyplot, unit_label
+from .data import Trace, load_trace, time_indices
+
+#: More frames than this is almost always a mistake (memory, minutes of drawing).
+MAX_FRAMES = 2000
+
+
+def ffmpeg_available() -> bool:
+    """Whether matplotlib can find an ``ffmpeg`` program for MP4 output."""
+    from matplotlib import animation
+
+    return bool(animation.FFMpegWriter.isAvailable()) and bool(
+        shutil.which(_ffmpeg_path()) or os.path.exists(_ffmpeg_path()))
+
+
+def _ffmpeg_path() -> str:
+    import matplotlib
+
+    return str(matplotlib.rcParams.get("animation.ffmpeg_path", "ffmpeg"))
+
+
+def movie_frames(tr: Trace, every: int = 1, start: float | None = None,
+                 stop: float | None = None) -> list[int]:
+    """Sample indices of the frames: every ``every``-th sample in ``[start, stop]``.
+
+    Parameters
+    ----------
+    tr : Trace
+        The trace (its times).
+    every : int
+        Take one sample in ``every`` (>= 1).
+    start, stop : float, optional
+        First and last time [s] (nearest samples; ConfigError outside the record).
+
+    Returns
+    -------
+    list of int
+    """
+    if int(every) < 1:
+        raise ConfigError(f"--every {every}: must be a whole number >= 1; fix: e.g. --every 2")
+    i0 = 0 if start is None else time_indices([float(start)], tr.time, tr.source)[0]
+    i1 = tr.time.size - 1 if stop is None else time_indices([float(stop)], tr.time,
+                                                             tr.source)[0]
+    if i1 < i0:
+        raise ConfigError(f"--start {start} is after --stop {stop}; fix: swap them")
+    idx = list(range(i0, i1 + 1, int(every)))
+    if len(idx) > MAX_FRAMES:
+        need = -(-(i1 - i0 + 1) // MAX_FRAMES)
+        raise ConfigError(f"{tr.source}: {len(idx)} frames is more than {MAX_FRAMES}; fix: "
+                          f"--every {need} (or more), or a shorter --start/--stop window")
+    return idx
+
+
+def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: float = 10,
+                every: int = 1, start: float | None = None, stop: float | None = None,
+                dpi: int = 80) -> Picture:
+    """Write a movie of a whole-grid trace, spatial mean removed.
+
+    Parameters
+    ----------
+    src : str, path-like, xarray.Dataset or Trace
+        The run; the trace must cover the whole grid (``Output: Node: All``).
+    trace : str, optional
+        Trace name; default: the first whole-grid trace.
+    out : str, optional
+        ``.gif`` (pillow) or ``.mp4`` (ffmpeg); default ``<run>.gif``. An MP4
+        without ffmpeg installed is a ConfigError that suggests the GIF.
+    fps : float
+        Frames per second of the movie.
+    every : int
+        Use every ``every``-th sample as a frame.
+    start, stop : float, optional
+        Time window [s].
+    dpi : int
+        Resolution of the frames.
+
+    Returns
+    -------
+    Picture
+        ``frames`` is the number of frames written; ``data["frames"]`` the
+        ``(nframes, ny, nx)`` fields drawn, ``times`` their times.
+    """
+    tr = src if isinstance(src, Trace) else load_trace(src, trace, prefer_grid=True)
+    if out is None:
+        stem = os.path.splitext(tr.source)[0] if not tr.source.startswith("<") else "run"
+        out = stem + ".gif"
+    ext = os.path.splitext(out)[1].lower()
+    if ext not in (".gif", ".mp4"):
+        raise ConfigError(f"--out {out}: a movie is .gif or .mp4; fix: end the name in .gif "
+                          "(always available) or .mp4 (needs ffmpeg)")
+    if ext == ".mp4" and not ffmpeg_available():
+        raise ConfigError(f"--out {out}: MP4 needs the ffmpeg program, which is not "
+                          "installed; fix: write a GIF instead (--out "
+                          f"{os.path.splitext(out)[0]}.gif) or install ffmpeg")
+    if float(fps) <= 0:
+        raise ConfigError(f"--fps {fps}: must be > 0; fix: e.g. --fps 10")
+    grid = tr.grid()
+    idx = movie_frames(tr, every, start, stop)
+    frames = np.stack([grid[i] - grid[i].mean() for i in idx])
+    lim = float(np.abs(frames).max()) or 1.0
+    plt = pyplot()
+    from matplotlib import animation
+
+    ny, nx = tr.shape
+    fig, ax = plt.subplots(figsize=(5.2, 0.9 + 4.2 * ny / nx))
+    im = ax.imshow(frames[0], origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
+                   interpolation="nearest", extent=(0.5, nx + 0.5, 0.5, ny + 0.5))
+    fig.colorbar(im, ax=ax, shrink=0.8, label=f"{tr.name} - mean{unit_label(tr.units)}")
+    ax.set_xlabel("x (node column)")
+    ax.set_ylabel("y (node row)")
+    title = ax.set_title("")
+    times = tr.time[idx]
+
+    def draw(k):
+        im.set_data(frames[k])
+        title.set_text(f"{tr.name}   t = {times[k]:.6g} s")
+        return im, title
+
+    fig.tight_layout()
+    anim = animation.FuncAnimation(fig, draw, frames=len(idx), blit=False, repeat=False)
+    writer = (animation.PillowWriter(fps=fps) if ext == ".gif"
+              else animation.FFMpegWriter(fps=fps, codec="libx264",
+                                          extra_args=["-pix_fmt", "yuv420p", "-vf",
+                                                      "scale=trunc(iw/2)*2:trunc(ih/2)*2"]))
+    make_parent(out)
+    anim.save(out, writer=writer, dpi=dpi)
+    plt.close(fig)
+    return Picture(out, "movie", times, {"frames": frames}, frames=len(idx))
