@@ -13,6 +13,9 @@ the one-way time ``t(n)``, and a fit of ``t = a + n / b`` gives the latency
 
 from __future__ import annotations
 
+import json
+import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -208,3 +211,28 @@ def halo_pingpong(comm, loc_shape, nfields: int, **kw) -> PingPongResult:
         Passed to :func:`pingpong`.
     """
     return pingpong(comm, fit_sizes(nfields, loc_shape), **kw)
+
+
+def pingpong_path(csv_path) -> str:
+    """Where a ping-pong result goes next to a benchmark CSV: ``<stem>.pingpong.json``."""
+    root, _ = os.path.splitext(str(csv_path))
+    return root + ".pingpong.json"
+
+
+def save_pingpong(result: PingPongResult, path) -> str:
+    """Write ``result`` as JSON to ``path`` (e.g. :func:`pingpong_path`); returns the path."""
+    d = result.as_dict()
+    if not math.isfinite(d["bandwidth_bps"]):
+        d["bandwidth_bps"] = None
+    with open(path, "w") as fh:
+        json.dump(d, fh, indent=1)
+    return str(path)
+
+
+def load_pingpong(path) -> PingPongResult:
+    """Read a result written by :func:`save_pingpong`."""
+    with open(path) as fh:
+        d = json.load(fh)
+    bw = d.get("bandwidth_bps")
+    return PingPongResult(list(d["sizes"]), list(d["times"]), float(d["latency_s"]),
+                          math.inf if bw is None else float(bw), tuple(d.get("ranks", (0, 1))))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 
+import numpy as np
 import pytest
 
 from parnft.bench.model import (
@@ -140,3 +142,51 @@ def test_model_from_csv_writes_next_to_measurements(tmp_path):
     assert weak[0]["t_compute"] == pytest.approx(2e-8 * 262144)  # 0.524288 / 100 steps
     with open(res["csv"]) as fh:
         assert len(list(csv.DictReader(fh))) == len(res["rows"])
+
+
+def test_plot_results_draws_the_csv(tmp_path):
+    """PNGs exist, and the plotted points are the CSV's best repeats, normalised by hand."""
+    from parnft.bench.pingpong import PingPongResult, pingpong_path, save_pingpong
+    from parnft.bench.plot import plot_results
+
+    path = tmp_path / "bench.csv"
+    rows = [  # strong: 1 rank twice (best 1.0e6), 2 ranks (1.8e6), 4 ranks oversubscribed
+        _row(ranks=1, nodes=4096, compute_s=0.41, node_steps_per_s=0.9e6),
+        _row(ranks=1, nodes=4096, compute_s=0.40, node_steps_per_s=1.0e6,
+             bytes_per_node_step=1000.0, stream_triad_gbs=20.0),
+        _row(ranks=2, nodes=4096, compute_s=0.2, node_steps_per_s=1.8e6,
+             bytes_per_node_step=1000.0, stream_triad_gbs=30.0),
+        _row(ranks=4, nodes=4096, compute_s=0.2, node_steps_per_s=2.0e6,
+             oversubscribed="true"),
+        _row(series="weak", config="w.conf", ranks=1, nodes=1024, nodes_per_rank=1024,
+             compute_s=0.1, node_steps_per_s=1.0e6),
+        _row(series="weak", config="w.conf", ranks=2, nodes=2048, nodes_per_rank=1024,
+             compute_s=0.1, node_steps_per_s=1.9e6),
+    ]
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    save_pingpong(PingPongResult([8, 800], [1e-6, 2e-6], 1e-6, 8e8), pingpong_path(path))
+    out = tmp_path / "png"
+    res = plot_results(path, out)
+    names = sorted(os.path.basename(p) for p in res)
+    assert names == ["efficiency_strong.png", "efficiency_weak.png", "roofline.png",
+                     "speedup_strong.png", "speedup_weak.png"]
+    for p in res:
+        with open(p, "rb") as fh:
+            assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    strong = res[str(out / "speedup_strong.png")]["such (blocking)"]
+    assert strong["ranks"].tolist() == [1, 2, 4]
+    np.testing.assert_allclose(strong["speedup"], [1.0, 1.8, 2.0])
+    np.testing.assert_allclose(strong["efficiency"], [1.0, 0.9, 0.5])
+    assert strong["oversubscribed"].tolist() == [False, False, True]
+    # the model (from the ping-pong file) is drawn from 1 to 1024 ranks
+    assert strong["model_ranks"].tolist() == [1, 2, 4, 64, 256, 1024]
+    assert (tmp_path / "bench.model.json").exists()
+    weak = res[str(out / "efficiency_weak.png")]["w (blocking)"]
+    np.testing.assert_allclose(weak["efficiency"], [1.0, 0.95])
+    roof = res[str(out / "roofline.png")]
+    np.testing.assert_allclose(roof["achieved_gbs"], [1.0, 1.8])  # 1000 B x rate / 1e9
+    np.testing.assert_allclose(roof["fraction"], [1.0 / 20, 1.8 / 30])
+    assert roof["ranks"].tolist() == [1, 2]
