@@ -7,7 +7,8 @@ process grid is the one the solver chooses
 (:func:`parnft.parallel.tiling.choose_dims`), the largest tile sets the pace,
 and one step costs
 
-    t_compute = t_node * ly * lx
+    t_compute = t_node(P) * ly * lx
+    t_node(P) = max(t_node, bytes_per_node_step * min(P, ranks_per_host) / host_bw)
     t_halo    = sum over the messages to other ranks of (a + n_d / b)
     t_step    = t_compute + t_halo                                 (blocking)
     t_step    = t_compute + t_halo - min(t_halo, f * t_compute)    (overlap)
@@ -15,7 +16,9 @@ and one step costs
 with ``n_d = 8 * nfields * side`` (:func:`~parnft.bench.pingpong.halo_message_bytes`)
 and ``f`` the share of the step's compute that runs while the messages fly
 (couplings and populations; :func:`parnft.bench.roofline.stage_bytes` gives it
-by traffic). Strong series keep the global grid; weak series keep the tile.
+by traffic). ``t_node(P)`` says that the ranks of one host share its memory
+bandwidth (STREAM triad of the whole host, ``host_bw``): a step cannot stream
+its bytes faster than its share. Strong series keep the global grid; weak series keep the tile.
 Speed-up is ``t_step(1) / t_step(P)`` for strong, ``P t_step(1) / t_step(P)``
 for weak; efficiency is speed-up over P. The assumptions are listed in
 docs/performance-model.md.
@@ -53,6 +56,13 @@ class ModelInputs:
         Halo mode.
     hide_fraction : float
         Share of the compute that can hide the halo in overlap mode.
+    bytes_per_node_step : float
+        Memory traffic per node-step (:mod:`parnft.bench.roofline`); with
+        ``host_gbs`` it bounds the compute time when ranks share a host.
+    host_gbs : float
+        STREAM-triad bandwidth of one whole host (all its cores streaming), GB/s.
+    ranks_per_host : int
+        Ranks sharing that bandwidth (cores per host).
     """
 
     t_node: float
@@ -62,6 +72,18 @@ class ModelInputs:
     corners: bool = False
     halo: str = "overlap"
     hide_fraction: float = 0.5
+    bytes_per_node_step: float = 0.0
+    host_gbs: float = math.inf
+    ranks_per_host: int = 1
+
+    def node_time(self, nranks: int) -> float:
+        """Compute seconds per node-step when ``nranks`` ranks run (bandwidth shared per host).
+
+        ``max(t_node, bytes_per_node_step * min(nranks, ranks_per_host) / host_gbs)``.
+        """
+        share = min(int(nranks), max(int(self.ranks_per_host), 1))
+        limit = self.bytes_per_node_step * share / (self.host_gbs * 1e9)
+        return max(self.t_node, limit)
 
 
 def squarest_dims(nranks: int) -> tuple[int, int]:
@@ -96,7 +118,7 @@ def halo_time(tile, dims, inp: ModelInputs) -> float:
 
 def step_time(tile, dims, inp: ModelInputs) -> tuple[float, float, float]:
     """``(t_compute, t_halo, t_step)`` of one step (seconds) for the given tile and process grid."""
-    t_comp = inp.t_node * tile[0] * tile[1]
+    t_comp = inp.node_time(dims[0] * dims[1]) * tile[0] * tile[1]
     t_halo = halo_time(tile, dims, inp)
     hidden = min(t_halo, inp.hide_fraction * t_comp) if inp.halo == "overlap" else 0.0
     return t_comp, t_halo, t_comp + t_halo - hidden
@@ -136,7 +158,7 @@ def project(inp: ModelInputs, ranks, *, series: str, grid=None, tile=None) -> li
         if series == "strong":
             t, dims = _strong_layout(tuple(grid), p)
         else:
-            t, dims = tuple(tile), squarest_dims(p)
+            t, dims = tuple(tile), squarest_dims(p)[::-1]  # x first, as the series runner
         tc, th, ts = step_time(t, dims, inp)
         rows.append({"series": series, "ranks": p, "procs": f"{dims[1]}x{dims[0]}",
                      "tile_ly": t[0], "tile_lx": t[1], "t_compute": tc, "t_halo": th,
@@ -195,9 +217,17 @@ def _best(rows):
     return min(rows, key=lambda r: r["compute_s"] / (r["nodes"] / r["ranks"] * r["steps"]))
 
 
+def _host_bandwidth(rows) -> float:
+    """The host's STREAM bandwidth: the largest job total of the non-oversubscribed runs."""
+    vals = [r["stream_triad_gbs"] for r in rows if r.get("oversubscribed") is not True
+            and isinstance(r.get("stream_triad_gbs"), float)
+            and math.isfinite(r["stream_triad_gbs"])]
+    return max(vals) if vals else math.inf
+
+
 def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
                    ranks=PROJECT_RANKS, hide_fraction: float = 0.5, nfields=None,
-                   out: str | None = None) -> dict:
+                   bandwidth_limit: bool = True, out: str | None = None) -> dict:
     """Project every strong and weak series (and single 1-rank configs) of a CSV.
 
     Parameters
@@ -212,6 +242,11 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         Compute share that hides the halo in overlap mode.
     nfields : int or dict, optional
         Halo fields per config (default: read from the config file; 2 if unreadable).
+    bandwidth_limit : bool
+        Share the host's memory bandwidth between its ranks (:meth:`ModelInputs.node_time`):
+        host bandwidth = the largest ``stream_triad_gbs`` of the CSV's runs that are
+        not oversubscribed, ranks per host = ``cores``, traffic = the 1-rank run's
+        ``bytes_per_node_step``.
     out : path, optional
         Where to write; default next to the CSV: ``<stem>.model.csv`` and ``.json``.
 
@@ -240,6 +275,12 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
             nf, corners = _halo_of_config(config) or (2, False)
         inp = ModelInputs(t_node, latency_s, bandwidth_bps, nf, corners, str(halo),
                           hide_fraction)
+        traffic, cores = base.get("bytes_per_node_step"), base.get("cores")
+        if (bandwidth_limit and isinstance(traffic, float) and math.isfinite(traffic)
+                and isinstance(cores, float) and math.isfinite(cores)):
+            host = [r for r in rows if r.get("host") == base.get("host")]
+            inp.bytes_per_node_step, inp.ranks_per_host = traffic, int(cores)
+            inp.host_gbs = _host_bandwidth(host)
         measured = sorted({int(r["ranks"]) for r in grp})
         if series == "strong":
             geom = {"grid": grid_shape(int(base["nodes"]))}
@@ -249,7 +290,8 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         for r in rows_p:
             r.update(config=config, halo=halo, measured=r["ranks"] in measured)
         projected += rows_p
-        inputs.append({"config": config, "series": series, **asdict(inp),
+        inputs.append({"config": config, "series": series,
+                       **{k: _json_float(v) for k, v in asdict(inp).items()},
                        **{k: list(v) for k, v in geom.items()}})
     stem = Path(out) if out else Path(csv_path).with_suffix("")
     csv_out = str(stem) + ".model.csv"

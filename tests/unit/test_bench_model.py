@@ -94,6 +94,20 @@ def test_weak_256_ranks():
     assert row["speedup"] == pytest.approx(256 * t_comp / (t_comp + t_halo), rel=1e-12)
 
 
+def test_shared_host_bandwidth_bounds_compute():
+    """16 ranks per host sharing 100 GB/s at 1000 B/node-step: 1.6e-7 s per node-step."""
+    inp = ModelInputs(t_node=1e-8, bytes_per_node_step=1000.0, host_gbs=100.0,
+                      ranks_per_host=16)
+    assert inp.node_time(1) == pytest.approx(1e-8)  # 1000 B / 100 GB/s = 1e-8: at the limit
+    assert inp.node_time(4) == pytest.approx(4e-8)
+    assert inp.node_time(16) == inp.node_time(1024) == pytest.approx(1.6e-7)
+    rows = project(inp, [4, 64], series="weak", tile=(64, 64))
+    assert [r["efficiency"] for r in rows] == pytest.approx([1.0, 0.25, 1 / 16])
+    # without the bandwidth term the same inputs scale perfectly (zero halo cost)
+    free = ModelInputs(t_node=1e-8)
+    assert project(free, [64], series="weak", tile=(64, 64))[1]["efficiency"] == 1.0
+
+
 def test_helpers():
     assert squarest_dims(1) == (1, 1) and squarest_dims(8) == (4, 2)
     assert squarest_dims(1024) == (32, 32) and squarest_dims(7) == (7, 1)
