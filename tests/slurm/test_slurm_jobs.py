@@ -154,3 +154,22 @@ def test_sweep_array_three_tasks(slurm, reference, tmp_path):
     rows = _rows(tmp_path / "sweep.csv")
     assert [r["label"].split("task=")[1] for r in rows] == [
         f"{t} Propagator.1.gamma={g}" for t, g in enumerate(GAMMAS)]
+
+
+def test_weak_series_with_mpirun(slurm, reference, tmp_path):
+    """A rendered weak series (1 and 2 ranks, 12x12 nodes each) launched by mpirun."""
+    script = tmp_path / "weak.sbatch"
+    _parnft("jobs", "render", "weak", str(CONF), "--nodes-per-rank", "12x12",
+            "--ranks", "1,2", "--tasks-per-node", "2", "--launcher", "mpirun",
+            "--time-limit", "5", "--job-name", "parnft-weak", "--outdir", "out",
+            "--no-stream", "--parnft", PARNFT, "-o", str(script), cwd=tmp_path)
+    job = slurm.submit(script, cwd=tmp_path)
+    _assert_completed(slurm, slurm.wait(job, timeout=TIMEOUT), tmp_path)
+    rows = _rows(tmp_path / "out" / "bench.csv")
+    assert [(r["series"], r["ranks"], r["procs"], r["nodes"]) for r in rows] == [
+        ("weak", "1", "1x1", "144"), ("weak", "2", "2x1", "288")]
+    for r in rows:
+        assert float(r["nodes_per_rank"]) == 144
+        assert int(r["steps"]) == 100
+        assert float(r["wall_s"]) > 0 and float(r["node_steps_per_s"]) > 0
+        assert f"job={job}" in r["label"]
