@@ -105,7 +105,7 @@ def cmd_collect(args) -> int:
 
 def register(sub) -> None:
     """Add the ``jobs`` subcommand (``render``, ``config``, ``collect``)."""
-    from ..jobs.render import KINDS, LAUNCHERS
+    from ..jobs.options import KINDS, LAUNCHERS
 
     j = sub.add_parser("jobs", help="SLURM batch scripts: render, sweep configs, collect CSVs",
                        description=__doc__.split("\n\n", 1)[1])

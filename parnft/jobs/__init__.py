@@ -10,7 +10,8 @@ one body per kind (``single``, ``strong``, ``weak``, ``sweep``).
 ``parnft jobs config``. See docs/jobs.md.
 """
 
-from .render import KINDS, LAUNCHERS, JobOptions, render
+from .options import KINDS, LAUNCHERS, JobOptions
+from .render import render
 from .sweep import find_key, read_table, set_values, sweep_table
 
 __all__ = ["KINDS", "LAUNCHERS", "JobOptions", "render", "find_key", "read_table",
