@@ -199,17 +199,35 @@ def tile_of(value) -> tuple[int, int]:
     return grid_shape(int(value))
 
 
-def _halo_of_config(path) -> tuple[int, bool] | None:
-    """``(nfields, corners)`` of a config file's wave propagators, or None if unreadable."""
+def config_facts(path) -> dict | None:
+    """Halo and overlap facts of a config file, or None if it cannot be read.
+
+    Returns
+    -------
+    dict or None
+        ``nfields`` (2 per wave propagator), ``corners`` (a ``WaveLegacy``) and
+        ``hide_fraction``: the coupling and population stages' share of the step's
+        memory traffic (:func:`parnft.bench.roofline.stage_bytes`), the compute
+        that runs while halo messages fly.
+    """
     try:
         from ..config import read_config
+        from ..solver import Simulation
+        from .roofline import stage_bytes
 
         spec = read_config(str(path))
+        sim = Simulation(spec)
+        try:
+            stages = stage_bytes(sim)
+        finally:
+            sim.close()
     except Exception:  # noqa: BLE001 - a missing or foreign file: the caller's default
         return None
-    kinds = [p.kind for p in spec.propagators]
-    waves = [k for k in kinds if k in ("Wave", "WaveLegacy")]
-    return 2 * len(waves), "WaveLegacy" in waves
+    waves = [p.kind for p in spec.propagators if p.kind in ("Wave", "WaveLegacy")]
+    total = sum(stages.values())
+    hide = (stages["coupling"] + stages["population"]) / total if total > 0 else 0.0
+    return {"nfields": 2 * len(waves), "corners": "WaveLegacy" in waves,
+            "hide_fraction": hide}
 
 
 def _best(rows):
@@ -226,7 +244,7 @@ def _host_bandwidth(rows) -> float:
 
 
 def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
-                   ranks=PROJECT_RANKS, hide_fraction: float = 0.5, nfields=None,
+                   ranks=PROJECT_RANKS, hide_fraction: float | None = None, nfields=None,
                    bandwidth_limit: bool = True, out: str | None = None) -> dict:
     """Project every strong and weak series (and single 1-rank configs) of a CSV.
 
@@ -238,8 +256,9 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         The halo cost fit (:class:`~parnft.bench.pingpong.PingPongResult`).
     ranks : sequence of int
         Rank counts to project, besides the measured ones.
-    hide_fraction : float
-        Compute share that hides the halo in overlap mode.
+    hide_fraction : float, optional
+        Compute share that hides the halo in overlap mode (default: from the
+        config's traffic per stage, :func:`config_facts`; 0.5 if unreadable).
     nfields : int or dict, optional
         Halo fields per config (default: read from the config file; 2 if unreadable).
     bandwidth_limit : bool
@@ -267,14 +286,15 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
             continue
         base = _best(ones)
         t_node = base["compute_s"] / (base["nodes"] * base["steps"])
+        facts = config_facts(config) or {"nfields": 2, "corners": False, "hide_fraction": 0.5}
         if isinstance(nfields, dict) and config in nfields:
-            nf, corners = int(nfields[config]), False
+            facts.update(nfields=int(nfields[config]), corners=False)
         elif isinstance(nfields, int):
-            nf, corners = nfields, False
-        else:
-            nf, corners = _halo_of_config(config) or (2, False)
-        inp = ModelInputs(t_node, latency_s, bandwidth_bps, nf, corners, str(halo),
-                          hide_fraction)
+            facts.update(nfields=nfields, corners=False)
+        if hide_fraction is not None:
+            facts["hide_fraction"] = float(hide_fraction)
+        inp = ModelInputs(t_node, latency_s, bandwidth_bps, facts["nfields"], facts["corners"],
+                          str(halo), facts["hide_fraction"])
         traffic, cores = base.get("bytes_per_node_step"), base.get("cores")
         if (bandwidth_limit and isinstance(traffic, float) and math.isfinite(traffic)
                 and isinstance(cores, float) and math.isfinite(cores)):

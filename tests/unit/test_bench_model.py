@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,6 +107,16 @@ def test_shared_host_bandwidth_bounds_compute():
     # without the bandwidth term the same inputs scale perfectly (zero halo cost)
     free = ModelInputs(t_node=1e-8)
     assert project(free, [64], series="weak", tile=(64, 64))[1]["efficiency"] == 1.0
+
+
+def test_config_facts_eirs():
+    """EIRS: 4 Wave propagators (8 halo fields); the coupling and population stages stream
+    264 + 680 of the 1344 bytes per node-step (hand count in docs/performance-model.md)."""
+    from parnft.bench.model import config_facts
+
+    facts = config_facts(Path(__file__).parents[2] / "configs" / "eirs-corticothalamic.conf")
+    assert facts == {"nfields": 8, "corners": False, "hide_fraction": pytest.approx(944 / 1344)}
+    assert config_facts("no/such.conf") is None
 
 
 def test_helpers():
