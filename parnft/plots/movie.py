@@ -119,10 +119,10 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
     ny, nx = tr.shape
     fig, ax = plt.subplots(figsize=(5.2, 0.9 + 4.2 * ny / nx))
     im = ax.imshow(frames[0], origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
-                   interpolation="nearest", extent=(0.5, nx + 0.5, 0.5, ny + 0.5))
+                   interpolation="nearest", extent=(-0.5, nx - 0.5, -0.5, ny - 0.5))
     fig.colorbar(im, ax=ax, shrink=0.8, label=f"{tr.name} - mean{unit_label(tr.units)}")
-    ax.set_xlabel("x (node column)")
-    ax.set_ylabel("y (node row)")
+    ax.set_xlabel("x = (node - 1) mod longside")
+    ax.set_ylabel("y = (node - 1) div longside")
     title = ax.set_title("")
     times = tr.time[idx]
 
@@ -132,12 +132,48 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
         return im, title
 
     fig.tight_layout()
-    anim = animation.FuncAnimation(fig, draw, frames=len(idx), blit=False, repeat=False)
-    writer = (animation.PillowWriter(fps=fps) if ext == ".gif"
-              else animation.FFMpegWriter(fps=fps, codec="libx264",
-                                          extra_args=["-pix_fmt", "yuv420p", "-vf",
-                                                      "scale=trunc(iw/2)*2:trunc(ih/2)*2"]))
     make_parent(out)
-    anim.save(out, writer=writer, dpi=dpi)
+    if ext == ".gif":
+        _save_gif(fig, ax, im, title, frames, draw, out, fps, dpi)
+    else:
+        writer = animation.FFMpegWriter(fps=fps, codec="libx264", extra_args=[
+            "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"])
+        with writer.saving(fig, out, dpi):
+            for k in range(len(idx)):
+                draw(k)
+                writer.grab_frame()
     plt.close(fig)
     return Picture(out, "movie", times, {"frames": frames}, frames=len(idx))
+
+
+def _save_gif(fig, ax, im, title, frames, draw, out: str, fps: float, dpi: int) -> None:
+    """Write the frames as a GIF with pillow, drawing the axes and colour bar only once.
+
+    The figure without the image and title is rendered once; each frame
+    restores that background and draws the image, the axes frame and the
+    title over it (matplotlib's blitting), then pillow quantises it to 256
+    colours. Every frame has its own title, so pillow merges none of them.
+    """
+    from PIL import Image
+
+    fig.set_dpi(dpi)
+    im.set_visible(False)
+    title.set_visible(False)
+    canvas = fig.canvas
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    im.set_visible(True)
+    title.set_visible(True)
+    images = []
+    for k in range(len(frames)):
+        draw(k)
+        canvas.restore_region(background)
+        ax.draw_artist(im)
+        for spine in ax.spines.values():
+            ax.draw_artist(spine)
+        fig.draw_artist(title)
+        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                               "raw", "RGBA", 0, 1).convert("RGB")
+        images.append(rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT))
+    images[0].save(out, save_all=True, append_images=images[1:], loop=0,
+                   duration=max(int(round(1000.0 / fps)), 10), disposal=1)
