@@ -17,7 +17,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -216,6 +220,25 @@ def test_nftsim_text_and_parnft_files_give_the_same_spectra(white_grid):
         assert np.all(np.isfinite(want)) and want.max() > 0
         for other in fields[1:]:
             np.testing.assert_allclose(fn(other), want, rtol=1e-10)
+
+
+def test_four_rank_file_gives_nftsims_spectrum(white_grid, tmp_path):
+    """A 4-rank run's collective HDF5 file: the same spectra as NFTsim's text file."""
+    ref, _, _ = white_grid
+    conf = str(nftsim_ref("test", "numerical", "stimulus-white-square-grid.conf"))
+    out = tmp_path / "w4.h5"
+    mpiexec = shutil.which("mpiexec") or shutil.which("mpirun")
+    assert mpiexec, "mpiexec not found (setup.sh installs Open MPI)"
+    cmd = [mpiexec, "-n", "4", sys.executable, "-m", "parnft", "run", conf, "-o", str(out),
+           "--rng", "nftsim", "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240,
+                          env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ds4 = pa.load(out)
+    assert ds4.attrs["nranks"] == 4
+    a = pa.eeg_spectrum(pa.field(pa.load(ref)), nperseg=128).values
+    b = pa.eeg_spectrum(pa.field(ds4), nperseg=128).values
+    np.testing.assert_allclose(b, a, rtol=1e-10)
 
 
 def test_node_list_spectra_nftsim_vs_parnft(tmp_path):
