@@ -343,7 +343,8 @@ def command_line(o: JobOptions) -> str:
     for name, flag in flags.items():
         v = getattr(o, name)
         if v != getattr(default, name) and v is not None:
-            words += [flag, repr(v) if isinstance(v, float) else str(v)]
+            v = repr(v) if isinstance(v, float) else str(v)
+            words += [f"{flag}={v}"] if v.startswith("-") else [flag, v]
     if o.ranks:
         words += ["--ranks", ",".join(map(str, o.ranks))]
     for flag, values in (("--module-line", o.module_lines), ("--sbatch", o.sbatch),

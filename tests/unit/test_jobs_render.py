@@ -214,6 +214,17 @@ def test_examples_are_what_their_command_renders(monkeypatch, capsys):
         assert capsys.readouterr().out == text, f"{path.name} is stale: run its command"
 
 
+def test_recorded_command_renders_the_same_script(monkeypatch, capsys, tmp_path):
+    o = JobOptions("sweep", [str(SMALL)], tasks_per_node=2, launcher_args="--cpu-bind=cores",
+                   label="-x y", sbatch=["--mem=1G"], module_lines=["export A='1 2'"],
+                   sweep=["Propagator.1.gamma=20,30", "Time=0.0244140625"], array_limit=1,
+                   sim_time=0.01220703125, outdir="o d", csv="c.csv", parnft="p")
+    text = render(o)
+    argv = shlex.split(text.splitlines()[2].removeprefix("# rendered by: "))
+    assert main(argv[1:]) == 0
+    assert capsys.readouterr().out == text
+
+
 # --- parnft jobs config / collect --------------------------------------------------------
 def test_jobs_config_applies_a_table_row(tmp_path, monkeypatch, capsys):
     import io
