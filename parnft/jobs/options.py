@@ -158,6 +158,9 @@ def _check_basic(o: JobOptions) -> None:
         if not line.startswith("--") or "\n" in line:
             raise _fail("--sbatch", line, "not one sbatch option",
                         "give it as --name=value, e.g. --sbatch=--mem=4G")
+    if o.workdir is not None and (not o.workdir or re.search(r"\s", o.workdir)):
+        raise _fail("--workdir", o.workdir, "#SBATCH --chdir takes one path without spaces",
+                    "use a path without blanks (or submit from that folder instead)")
     if any("\n" in m for m in o.module_lines):
         raise _fail("--module-line", "...", "one line per option", "repeat the option")
     if not o.configs:

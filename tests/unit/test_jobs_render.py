@@ -163,6 +163,7 @@ def test_render_sweep_embeds_the_table(tmp_path):
     (dict(time_limit="1h"), "--time-limit '1h': not a SLURM time"),
     (dict(partition="a b"), "--partition 'a b': contains characters"),
     (dict(tasks_per_node=0), "--tasks-per-node 0: must be a positive integer"),
+    (dict(workdir="my runs"), "--workdir 'my runs': #SBATCH --chdir takes one path"),
     (dict(kind="strong", ranks=[1, 8], tasks_per_node=4), "more ranks than the allocation's 4"),
     (dict(kind="strong", ranks=[1, 1]), "needs distinct positive counts"),
     (dict(kind="strong", procs="2x1", tasks_per_node=2), "--procs '2x1': a strong series"),
