@@ -15,8 +15,8 @@ def cmd_spectrum(args) -> int:
 
     from ..analysis import spectrum_report
 
-    out = args.out or str(Path(args.file).with_suffix("")) + (
-        "-eeg.png" if args.eeg else "-spectrum.png")
+    # default beside the working directory: the run file's folder may be read-only
+    out = args.out or Path(args.file).stem + ("-eeg.png" if args.eeg else "-spectrum.png")
     r = spectrum_report(args.file, args.trace, eeg=args.eeg, k0=args.k0,
                         analytic=args.analytic, fmin=args.fmin, fmax=args.fmax,
                         nperseg=args.nperseg, laplacian=args.laplacian,
@@ -60,6 +60,6 @@ def register(sub) -> None:
                     "(default: 4 s, at most a quarter of the run)")
     sp.add_argument("--prominence", type=float, default=0.1,
                     help="smallest peak prominence printed, decades (default 0.1)")
-    sp.add_argument("--out", help="PNG path (default: <file>-spectrum.png / -eeg.png)")
+    sp.add_argument("--out", help="PNG path (default: ./<file stem>-spectrum.png or -eeg.png)")
     sp.add_argument("--csv", help="also write frequency, psd[, analytic] as CSV")
     sp.set_defaults(func=cmd_spectrum)
