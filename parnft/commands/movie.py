@@ -13,7 +13,8 @@ def cmd_movie(args) -> int:
 
     if is_root():
         pic = write_movie(args.file, args.trace, out=args.out, fps=args.fps,
-                          every=args.every, start=args.start, stop=args.stop)
+                          every=args.every, start=args.start, stop=args.stop, dpi=args.dpi,
+                          vmax=args.vmax)
         print(f"{pic.path} ({pic.frames} frames)")
     return 0
 
@@ -34,4 +35,8 @@ def register(sub) -> None:
                    help="one frame every N samples (default 1)")
     p.add_argument("--start", type=float, help="first time [s] (default: first sample)")
     p.add_argument("--stop", type=float, help="last time [s] (default: last sample)")
+    p.add_argument("--dpi", type=int, default=80,
+                   help="resolution: dots per inch of the 5.2-inch wide frame (default 80)")
+    p.add_argument("--vmax", type=float, help="colour scale +-VMAX, stronger values "
+                   "saturate (default: the largest deviation in the movie)")
     p.set_defaults(func=cmd_movie)

@@ -68,7 +68,7 @@ def movie_frames(tr: Trace, every: int = 1, start: float | None = None,
 
 def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: float = 10,
                 every: int = 1, start: float | None = None, stop: float | None = None,
-                dpi: int = 80) -> Picture:
+                dpi: int = 80, vmax: float | None = None) -> Picture:
     """Write a movie of a whole-grid trace, spatial mean removed.
 
     Parameters
@@ -88,6 +88,9 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
         Time window [s].
     dpi : int
         Resolution of the frames.
+    vmax : float, optional
+        Colour scale +-vmax (stronger values saturate); default: the largest
+        deviation from the mean in the whole movie.
 
     Returns
     -------
@@ -112,7 +115,9 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
     grid = tr.grid()
     idx = movie_frames(tr, every, start, stop)
     frames = np.stack([grid[i] - grid[i].mean() for i in idx])
-    lim = float(np.abs(frames).max()) or 1.0
+    if vmax is not None and not float(vmax) > 0:
+        raise ConfigError(f"--vmax {vmax}: must be > 0; fix: e.g. --vmax 1e-5")
+    lim = float(vmax) if vmax is not None else (float(np.abs(frames).max()) or 1.0)
     plt = pyplot()
     from matplotlib import animation
 
@@ -151,8 +156,8 @@ def _save_gif(fig, ax, im, title, frames, draw, out: str, fps: float, dpi: int) 
 
     The figure without the image and title is rendered once; each frame
     restores that background and draws the image, the axes frame and the
-    title over it (matplotlib's blitting), then pillow quantises it to 256
-    colours. Every frame has its own title, so pillow merges none of them.
+    title over it (matplotlib's blitting); pillow then maps every frame to one
+    128-colour palette. Every frame has its own title, so pillow merges none of them.
     """
     from PIL import Image
 
@@ -172,8 +177,17 @@ def _save_gif(fig, ax, im, title, frames, draw, out: str, fps: float, dpi: int) 
         for spine in ax.spines.values():
             ax.draw_artist(spine)
         fig.draw_artist(title)
-        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
-                               "raw", "RGBA", 0, 1).convert("RGB")
-        images.append(rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT))
+        images.append(Image.frombuffer("RGBA", canvas.get_width_height(),
+                                       canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+                      .convert("RGB"))
+    # one palette for the whole movie (from up to 8 frames), no dithering: pillow can
+    # then store only what changes between frames, and the file stays small
+    pick = images[:: max(1, len(images) // 8)][:8]
+    w, h = pick[0].size
+    montage = Image.new("RGB", (w, h * len(pick)))
+    for k, frame in enumerate(pick):
+        montage.paste(frame, (0, k * h))
+    palette = montage.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    images = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in images]
     images[0].save(out, save_all=True, append_images=images[1:], loop=0,
                    duration=max(int(round(1000.0 / fps)), 10), disposal=1)
