@@ -63,6 +63,32 @@ def _grid_field(da):
     return np.asarray(da.values, dtype=float), float(da.attrs["dx"])
 
 
+def _two_sided(x, fs: float, nperseg: int | None, noverlap: int | None, keep=None):
+    """Segment-averaged ``|phi_k(f)|^2 / (fs sum w^2 N^2)`` over all f, for modes ``keep``.
+
+    The spatial transform is done one segment at a time, so memory is one
+    segment of the field, not the whole run; ``keep`` (a boolean ``(ny, nx)``
+    mask) limits the accumulated modes.
+    """
+    nt, ny, nx = x.shape
+    nperseg, noverlap, starts = segment_plan(nt, fs, nperseg, noverlap)
+    w = hann(nperseg)
+    wk = w[:, None, None] if keep is None else w[:, None]
+    acc = None
+    for s in starts:
+        seg = np.fft.fft2(x[s:s + nperseg], axes=(1, 2))
+        if keep is not None:
+            seg = seg[:, keep]
+        seg = (seg - seg.mean(axis=0)) * wk
+        # e^{+i 2 pi f t}: ifft times n
+        p = np.abs(np.fft.ifft(seg, axis=0) * nperseg) ** 2
+        acc = p if acc is None else acc + p
+    p2 = acc / (len(starts) * fs * float(np.sum(w * w)) * (nx * ny) ** 2)
+    info = dict(window="hann (periodic)", nperseg=nperseg, noverlap=noverlap,
+                nsegments=len(starts), fs=fs, df=fs / nperseg, detrend="segment mean")
+    return p2, info
+
+
 def mode_spectrum(x, fs: float, nperseg: int | None = None, noverlap: int | None = None):
     """``S(k, f)`` of a real field ``x (nt, ny, nx)``, in ``numpy.fft`` order of k.
 
@@ -84,16 +110,8 @@ def mode_spectrum(x, fs: float, nperseg: int | None = None, noverlap: int | None
         Window, segment length, overlap, segment count, ``df``.
     """
     nt, ny, nx = x.shape
-    nperseg, noverlap, starts = segment_plan(nt, fs, nperseg, noverlap)
-    w = hann(nperseg)[:, None, None]
-    xk = np.fft.fft2(x, axes=(1, 2))
-    acc = np.zeros((nperseg, ny, nx))
-    for s in starts:
-        seg = xk[s:s + nperseg]
-        seg = (seg - seg.mean(axis=0)) * w
-        # e^{+i 2 pi f t}: ifft times n
-        acc += np.abs(np.fft.ifft(seg, axis=0) * nperseg) ** 2
-    p2 = acc / (len(starts) * fs * float(np.sum(w * w)) * (nx * ny) ** 2)
+    p2, info = _two_sided(x, fs, nperseg, noverlap)
+    nperseg = info["nperseg"]
     nf = nperseg // 2 + 1
     f = np.arange(nf) * fs / nperseg
     # fold: S1(k, f) = S2(k, f) + S2(-k, -f) for 0 < f < Nyquist
@@ -101,10 +119,7 @@ def mode_spectrum(x, fs: float, nperseg: int | None = None, noverlap: int | None
     ix = (-np.arange(nx)) % nx
     s1 = p2[:nf].copy()
     top = nf - 1 if nperseg % 2 == 0 else nf
-    neg = p2[(-np.arange(1, top)) % nperseg][:, iy][:, :, ix]
-    s1[1:top] += neg
-    info = dict(window="hann (periodic)", nperseg=nperseg, noverlap=noverlap,
-                nsegments=len(starts), fs=fs, df=fs / nperseg, detrend="segment mean")
+    s1[1:top] += p2[(-np.arange(1, top)) % nperseg][:, iy][:, :, ix]
     return f, s1, info
 
 
@@ -165,9 +180,18 @@ def eeg_spectrum(da, k0: float = 10.0, nperseg: int | None = None,
 
     x, dx = _grid_field(da)
     fs = 1.0 / float(da.attrs["dt"])
-    f, s, info = mode_spectrum(x, fs, nperseg, noverlap)
     ky, kx = wavenumbers(x.shape[1], x.shape[2], dx)
-    p = np.einsum("fyx,yx->f", s, eeg_filter(ky, kx, k0))
+    weight = eeg_filter(ky, kx, k0)
+    keep = weight > 1e-16 * weight.max()         # the modes the filter leaves
+    p2, info = _two_sided(x, fs, nperseg, noverlap, keep)
+    n = info["nperseg"]
+    nf = n // 2 + 1
+    f = np.arange(nf) * fs / n
+    # F(k) = F(-k): summed over k, (k, f) and (-k, -f) fold onto (k, f) and (k, -f)
+    pk = p2 @ weight[keep]
+    p = pk[:nf].copy()
+    top = nf - 1 if n % 2 == 0 else nf
+    p[1:top] += pk[(-np.arange(1, top)) % n]
     units = "s^-2/Hz" if da.attrs.get("units") == "s^-1" else f"({da.attrs.get('units')})^2/Hz"
     out = xr.DataArray(p, dims=("frequency",),
                        coords={"frequency": ("frequency", f, {"units": "Hz"})},
