@@ -7,9 +7,9 @@ south) or ``ly`` (west, east) and ``nfields = 2`` per wave propagator (phi and
 its source Q), see :func:`halo_message_bytes`. The ping-pong sends messages of
 those sizes back and forth between two ranks; half the fastest round trip (each
 one is timed) is the one-way time ``t(n)`` (on a shared machine most round trips
-wait for a descheduled rank; the fastest shows the transport), and a fit of ``t = a + n / b`` gives the latency
-``a`` [s] and the bandwidth ``b`` [bytes/s] used by the scaling model
-(:mod:`parnft.bench.model`).
+wait for a descheduled rank; the fastest shows the transport), and a fit of
+``t = a + n / b`` gives the latency ``a`` [s] and the bandwidth ``b`` [bytes/s]
+used by the scaling model (:mod:`parnft.bench.model`).
 """
 
 from __future__ import annotations
