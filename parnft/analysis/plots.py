@@ -75,3 +75,44 @@ def plot_spectrum(out: str, f, psd, *, label: str = "simulated", analytic=None,
     fig.savefig(out, dpi=dpi)
     plt.close(fig)
     return out
+
+
+def plot_kf(out: str, spatial, *, ky: float = 0.0, fmax: float | None = 45.0,
+            title: str = "", dpi: int = 110) -> str:
+    """Wavenumber-frequency picture: ``log10 S(kx, f)`` at one ``ky`` (default 0).
+
+    Parameters
+    ----------
+    out : str
+        Image path.
+    spatial : xarray.DataArray
+        From :func:`parnft.analysis.spatial_spectrum` (``frequency, ky, kx``).
+    ky : float
+        The row drawn [rad/m] (nearest grid value).
+    fmax : float, optional
+        Highest frequency drawn [Hz].
+    title : str
+    dpi : int
+
+    Returns
+    -------
+    str
+        ``out``.
+    """
+    plt = _pyplot()
+    sl = spatial.sel(ky=ky, method="nearest")
+    if fmax is not None:
+        sl = sl.sel(frequency=slice(None, fmax))
+    z = np.log10(np.maximum(sl.values, np.finfo(float).tiny))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    mesh = ax.pcolormesh(sl.kx.values, sl.frequency.values, z, shading="nearest",
+                         cmap="viridis", vmin=np.percentile(z, 2), vmax=z.max())
+    fig.colorbar(mesh, ax=ax, label=f"log10 S [{spatial.attrs.get('units', '')} per mode]")
+    ax.set_xlabel("kx [rad/m]")
+    ax.set_ylabel("frequency [Hz]")
+    ax.set_title(title or f"wavenumber-frequency spectrum, ky = {float(sl.ky):.3g} rad/m",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=dpi)
+    plt.close(fig)
+    return out

@@ -98,6 +98,33 @@ def test_spatial_spectrum_of_plane_wave():
                                                            rel=0.01)
 
 
+def test_kf_picture_shows_one_bright_cell(tmp_path):
+    """The k-f picture of a plane wave: one bright (top-of-colormap) cell, nothing else."""
+    import matplotlib.image as mpimg
+
+    from parnft.analysis.plots import plot_kf
+
+    ny = nx = 8
+    dx, nt, f0 = 0.02, 1024, 12.0
+    kx0 = 2 * np.pi * 2 / (nx * dx)
+    t = np.arange(nt)[:, None, None] / FS
+    xx = np.arange(nx)[None, None, :] * dx
+    field = np.cos(kx0 * xx - 2 * np.pi * f0 * t) * np.ones((1, ny, 1))
+    field = field + 1e-3 * _noise(5).standard_normal(field.shape)
+    s = pa.spatial_spectrum(_grid_da(field, dx, 1 / FS), nperseg=128)
+    out = plot_kf(str(tmp_path / "kf.png"), s, fmax=40)
+    img = mpimg.imread(out)[..., :3]
+    assert img.shape[0] > 300 and img.shape[1] > 500
+    img = img[:, : int(0.78 * img.shape[1])]        # the axes, without the colour bar
+    yellow = (img[..., 0] > 0.85) & (img[..., 1] > 0.85) & (img[..., 2] < 0.3)
+    rows, cols = np.nonzero(yellow)
+    # one cell of an 8 x 21 mesh
+    assert 50 < yellow.sum() < 0.02 * yellow.size
+    assert np.ptp(cols) < img.shape[1] / 8 and np.ptp(rows) < img.shape[0] / 10
+    # right of the kx = 0 column (kx0 > 0) and in the lower half (12 of 40 Hz)
+    assert cols.mean() > 0.55 * img.shape[1] and rows.mean() > 0.5 * img.shape[0]
+
+
 def test_eeg_filter_limits_and_two_modes():
     ny = nx = 8
     dx, nt = 0.05, 4096
