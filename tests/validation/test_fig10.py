@@ -106,3 +106,14 @@ def test_spectrum_command_errors(fig10, tmp_path, capsys):
     assert main(["spectrum", str(fig10["path"]), "--eeg", "--k0", "0",
                  "--out", str(tmp_path / "x.png")]) == 2
     assert "--k0" in capsys.readouterr().err
+    big = REPO / "docs" / "examples" / "fig10" / "fig10.conf"         # 16 x 16 nodes
+    assert main(["spectrum", str(fig10["path"]), "--analytic", str(big),
+                 "--out", str(tmp_path / "x.png")]) == 2
+    assert "differs from the run's" in capsys.readouterr().err
+
+
+def test_analytic_from_a_config_file_equals_the_runs_own(fig10):
+    a = pa.spectrum_report(fig10["path"], eeg=True, analytic=str(CONF), nperseg=NPERSEG)
+    b = pa.spectrum_report(fig10["path"], eeg=True, analytic="", nperseg=NPERSEG)
+    np.testing.assert_array_equal(a["analytic"], b["analytic"])
+    assert a["rms"] == pytest.approx(pa.log_rms(fig10["sim"], fig10["ana"]), rel=1e-12)
