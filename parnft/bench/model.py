@@ -10,15 +10,18 @@ and one step costs
     t_compute = t_node(P) * ly * lx
     t_node(P) = max(t_node, bytes_per_node_step * min(P, ranks_per_host) / host_bw)
     t_halo    = sum over the messages to other ranks of (a + n_d / b)
-    t_step    = t_compute + t_halo                                 (blocking)
-    t_step    = t_compute + t_halo - min(t_halo, f * t_compute)    (overlap)
+    t_step    = t_compute + t_halo + t_fixed                              (blocking)
+    t_step    = t_compute + t_halo - min(t_halo, f * t_compute) + t_fixed (overlap)
 
 with ``n_d = 8 * nfields * side`` (:func:`~parnft.bench.pingpong.halo_message_bytes`)
 and ``f`` the share of the step's compute that runs while the messages fly
 (couplings and populations; :func:`parnft.bench.roofline.stage_bytes` gives it
-by traffic). ``t_node(P)`` says that the ranks of one host share its memory
-bandwidth (STREAM triad of the whole host, ``host_bw``): a step cannot stream
-its bytes faster than its share. Strong series keep the global grid; weak series keep the tile.
+by traffic); ``t_fixed`` is the per-step cost of the multi-rank path (Python
+calls of the two compiled loops, message packing; 0 on one rank).
+``t_node(P)`` says that the ranks of one host share its memory bandwidth
+(STREAM triad of the whole host, ``host_bw``): a step cannot stream its bytes
+faster than its share. Strong series keep the global grid; weak series keep
+the tile.
 Speed-up is ``t_step(1) / t_step(P)`` for strong, ``P t_step(1) / t_step(P)``
 for weak; efficiency is speed-up over P. The assumptions are listed in
 docs/performance-model.md.
@@ -63,6 +66,9 @@ class ModelInputs:
         STREAM-triad bandwidth of one whole host (all its cores streaming), GB/s.
     ranks_per_host : int
         Ranks sharing that bandwidth (cores per host).
+    step_overhead_s : float
+        Fixed seconds per step on 2+ ranks that nothing hides: the solver calls
+        two compiled loops per step from Python and packs the halo messages.
     """
 
     t_node: float
@@ -75,6 +81,7 @@ class ModelInputs:
     bytes_per_node_step: float = 0.0
     host_gbs: float = math.inf
     ranks_per_host: int = 1
+    step_overhead_s: float = 0.0
 
     def node_time(self, nranks: int) -> float:
         """Compute seconds per node-step when ``nranks`` ranks run (bandwidth shared per host).
@@ -121,7 +128,8 @@ def step_time(tile, dims, inp: ModelInputs) -> tuple[float, float, float]:
     t_comp = inp.node_time(dims[0] * dims[1]) * tile[0] * tile[1]
     t_halo = halo_time(tile, dims, inp)
     hidden = min(t_halo, inp.hide_fraction * t_comp) if inp.halo == "overlap" else 0.0
-    return t_comp, t_halo, t_comp + t_halo - hidden
+    fixed = inp.step_overhead_s if dims[0] * dims[1] > 1 else 0.0
+    return t_comp, t_halo, t_comp + t_halo - hidden + fixed
 
 
 def _strong_layout(grid, nranks):
@@ -245,7 +253,8 @@ def _host_bandwidth(rows) -> float:
 
 def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
                    ranks=PROJECT_RANKS, hide_fraction: float | None = None, nfields=None,
-                   bandwidth_limit: bool = True, out: str | None = None) -> dict:
+                   bandwidth_limit: bool = True, step_overhead_s: float = 0.0,
+                   out: str | None = None) -> dict:
     """Project every strong and weak series (and single 1-rank configs) of a CSV.
 
     Parameters
@@ -266,6 +275,8 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         host bandwidth = the largest ``stream_triad_gbs`` of the CSV's runs that are
         not oversubscribed, ranks per host = ``cores``, traffic = the 1-rank run's
         ``bytes_per_node_step``.
+    step_overhead_s : float
+        Fixed per-step cost on 2+ ranks (:class:`ModelInputs`).
     out : path, optional
         Where to write; default next to the CSV: ``<stem>.model.csv`` and ``.json``.
 
@@ -294,7 +305,7 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         if hide_fraction is not None:
             facts["hide_fraction"] = float(hide_fraction)
         inp = ModelInputs(t_node, latency_s, bandwidth_bps, facts["nfields"], facts["corners"],
-                          str(halo), facts["hide_fraction"])
+                          str(halo), facts["hide_fraction"], step_overhead_s=step_overhead_s)
         traffic, cores = base.get("bytes_per_node_step"), base.get("cores")
         if (bandwidth_limit and isinstance(traffic, float) and math.isfinite(traffic)
                 and isinstance(cores, float) and math.isfinite(cores)):

@@ -64,6 +64,15 @@ def test_known_latency_bandwidth_strong_4_ranks():
         t_comp + t_halo - 0.01 * t_comp, rel=1e-12)
 
 
+def test_fixed_step_overhead_only_on_several_ranks():
+    """100 us per step on 2+ ranks: strong 2 ranks of a 1e-3 s step gives 5e-4 + 1e-4 s."""
+    inp = ModelInputs(t_node=1e-9, step_overhead_s=1e-4)
+    rows = project(inp, [2], series="strong", grid=(1000, 1000))
+    assert rows[0]["t_step"] == pytest.approx(1e-3)
+    assert rows[1]["t_step"] == pytest.approx(6e-4)
+    assert rows[1]["efficiency"] == pytest.approx(1e-3 / (2 * 6e-4))
+
+
 def test_messages_only_to_other_ranks():
     inp = ModelInputs(1e-8, 2e-6, 1e9, nfields=4)
     # 2 ranks stacked in y: north and south messages only (lx = 100 strips)
