@@ -60,20 +60,21 @@ Coupling:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """The model run on one rank (HDF5 and NFTsim text) and on four ranks (HDF5)."""
+    """The model run on one rank (HDF5, netCDF, NFTsim text) and on four ranks (HDF5)."""
     d = tmp_path_factory.mktemp("plots")
     conf = d / "pulse.conf"
     conf.write_text(CONF)
     h5, txt, h5_4 = d / "one.h5", d / "one.output", d / "four.h5"
     assert main(["run", "-q", str(conf), "-o", str(h5)]) == 0
     assert main(["run", "-q", str(conf), "-o", str(txt)]) == 0
+    assert main(["run", "-q", str(conf), "-o", str(d / "one.nc")]) == 0
     mpiexec = shutil.which("mpiexec")
     assert mpiexec, "mpiexec must be installed (setup.sh)"
     r = subprocess.run([mpiexec, "-n", "4", sys.executable, "-m", "parnft", "run", "-q",
                         str(conf), "-o", str(h5_4)], capture_output=True, text=True,
                        timeout=300, env=dict(os.environ))
     assert r.returncode == 0, r.stderr
-    return {"dir": d, "h5": h5, "txt": txt, "h5_4": h5_4}
+    return {"dir": d, "h5": h5, "txt": txt, "h5_4": h5_4, "nc": d / "one.nc"}
 
 
 def _reddest_cell(png, box, shape):
@@ -109,14 +110,18 @@ def test_snapshot_peak_sits_at_the_stimulated_node(runs):
         assert _reddest_cell(png, pic.panels[k], (NY, NX)) == (SY, SX), label
 
 
-def test_snapshots_agree_from_four_ranks_and_nftsim_text(runs, tmp_path):
+def test_snapshots_agree_from_four_ranks_netcdf_and_nftsim_text(runs, tmp_path):
     times = "0.004,0.012"
     one = plot_snapshots(runs["h5"], "propagator.1.phi", times, out=str(tmp_path / "a.png"))
     four = plot_snapshots(runs["h5_4"], "propagator.1.phi", times, out=str(tmp_path / "b.svg"))
     text = plot_snapshots(runs["txt"], "Propagator.1.phi", times, out=str(tmp_path / "c.png"))
+    nc = plot_snapshots(runs["nc"], "propagator_1_phi", times, out=str(tmp_path / "d.pdf"))
     assert (tmp_path / "b.svg").read_text().lstrip().startswith("<?xml")
-    for a, b, c in zip(one.data.values(), four.data.values(), text.data.values(), strict=True):
+    assert (tmp_path / "d.pdf").read_bytes()[:5] == b"%PDF-"
+    for a, b, c, d in zip(one.data.values(), four.data.values(), text.data.values(),
+                          nc.data.values(), strict=True):
         np.testing.assert_array_equal(a, b)          # the files are identical
+        np.testing.assert_array_equal(a, d)
         # NFTsim text holds 15 significant digits of phi ~ 11 s^-1
         np.testing.assert_allclose(c, a, rtol=0, atol=1e-12)
         assert np.unravel_index(np.argmax(c), c.shape) == (SY, SX)
