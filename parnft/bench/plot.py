@@ -97,7 +97,7 @@ def roofline_points(rows) -> dict:
     Returns
     -------
     dict of numpy arrays
-        ``label`` (config stem and ranks), ``ranks``, ``nodes_per_rank``,
+        ``label`` (config stem and ranks), ``ranks``, ``oversubscribed``, ``nodes_per_rank``,
         ``achieved_gbs`` (``bytes_per_node_step * node_steps_per_s / 1e9``),
         ``stream_gbs`` and ``fraction`` (NaN where STREAM is missing).
     """
@@ -108,6 +108,8 @@ def roofline_points(rows) -> dict:
                        for r in sel])
     return {"label": [f"{Path(str(r['config'])).stem} x{int(r['ranks'])}" for r in sel],
             "ranks": np.array([int(r["ranks"]) for r in sel], dtype=int),
+            "oversubscribed": np.array([r.get("oversubscribed") is True for r in sel],
+                                       dtype=bool),
             "nodes_per_rank": np.array([float(r["nodes"]) / float(r["ranks"]) for r in sel]),
             "achieved_gbs": achieved, "stream_gbs": stream,
             "fraction": achieved / stream if len(sel) else np.array([])}
@@ -174,7 +176,12 @@ def _draw_roofline(plt, pts: dict, path: Path) -> None:
     x, y, s = pts["nodes_per_rank"], pts["achieved_gbs"], pts["stream_gbs"]
     for i, p in enumerate(sorted(set(pts["ranks"].tolist()))):
         sel = pts["ranks"] == p
-        ax.plot(x[sel], y[sel], "o", color=f"C{i}", label=f"{p} rank(s): reached")
+        over = sel & pts["oversubscribed"]
+        ax.plot(x[sel & ~over], y[sel & ~over], "o", color=f"C{i}",
+                label=f"{p} rank(s): reached")
+        if over.any():
+            ax.plot(x[over], y[over], "o", mfc="none", mec=f"C{i}", ms=8,
+                    label=f"{p} rank(s): reached, oversubscribed (STREAM sum unreliable)")
         ok = sel & np.isfinite(s)
         if ok.any():
             ax.plot(x[ok], s[ok], "_", color=f"C{i}", ms=18, mew=2,

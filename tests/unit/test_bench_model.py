@@ -223,4 +223,4 @@ def test_plot_results_draws_the_csv(tmp_path):
     roof = res[str(out / "roofline.png")]
     np.testing.assert_allclose(roof["achieved_gbs"], [1.0, 1.8])  # 1000 B x rate / 1e9
     np.testing.assert_allclose(roof["fraction"], [1.0 / 20, 1.8 / 30])
-    assert roof["ranks"].tolist() == [1, 2]
+    assert roof["ranks"].tolist() == [1, 2] and not roof["oversubscribed"].any()
