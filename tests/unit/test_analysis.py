@@ -275,6 +275,8 @@ def test_node_list_spectra_nftsim_vs_parnft(tmp_path):
     h5, _ = run(conf, str(tmp_path / "e.h5"), rng="nftsim", progress=False)
     got = pa.field(pa.load(h5), "propagator.1.phi")
     assert got.dims == ("time", "node") and got.sizes["node"] == 9
+    # times counted from Output: Start in both (HDF5 stores absolute times)
+    np.testing.assert_allclose(got.time, ref.time, rtol=0, atol=1e-12)
     a = pa.power_spectrum(ref, nperseg=128)
     b = pa.power_spectrum(got, nperseg=128)
     # the text file's 15 digits: equal to 1e-9 of the spectrum's peak
