@@ -3,7 +3,7 @@
 Every function reads a parnft HDF5/netCDF file (from any rank count), an
 NFTsim ``.output`` text file, or a dataset from :func:`parnft.open_dataset`,
 draws with matplotlib's non-interactive back end and returns a
-:class:`~parnft.plots.common.Picture`: the path written and the numbers
+:class:`~parnft.plots.figures.Picture`: the path written and the numbers
 drawn (so tests and notebooks can check the content, not only the file).
 
 =========================  ===============================================
@@ -19,11 +19,9 @@ Node numbers are NFTsim's, 1-based; bad traces, nodes or times raise
 
 from __future__ import annotations
 
-from .common import Picture
 from .data import Trace, load_trace, neighbours
+from .figures import Picture, plot_snapshots, plot_timeseries
 from .movie import write_movie
-from .snapshot import plot_snapshots
-from .timeseries import plot_timeseries
 
 __all__ = ["Picture", "Trace", "load_trace", "neighbours", "plot_run", "plot_snapshots",
            "plot_timeseries", "write_movie"]

@@ -135,8 +135,21 @@ def neighbours(node: int, shape: tuple[int, int]) -> list[tuple[str, int]]:
 def time_indices(times, t: np.ndarray, source: str) -> list[int]:
     """Indices of the samples nearest to ``times``.
 
-    A time more than half a sample interval outside ``[t[0], t[-1]]`` is a
-    ConfigError that states the record's span.
+    Parameters
+    ----------
+    times : iterable of float
+        Wanted times [s].
+    t : numpy.ndarray
+        The record's sample times [s].
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    list of int
+        One index into ``t`` per wanted time. A time more than half a sample
+        interval outside ``[t[0], t[-1]]`` is a ConfigError that states the
+        record's span.
     """
     t = np.asarray(t, dtype=float)
     if t.size == 0:
@@ -153,7 +166,23 @@ def time_indices(times, t: np.ndarray, source: str) -> list[int]:
 
 
 def parse_numbers(text, option: str, kind=float) -> list:
-    """``"0.04,0.07"`` (or a list) as numbers; ConfigError naming ``option`` when not."""
+    """Parse a comma-separated option value such as ``"0.04,0.07"``.
+
+    Parameters
+    ----------
+    text : str, sequence or None
+        The option's value (a list is converted element by element).
+    option : str
+        The option's name, for the error message (``"--times"``).
+    kind : type
+        ``float`` or ``int``.
+
+    Returns
+    -------
+    list
+        The numbers (empty for None); ConfigError naming ``option`` when a
+        part is not a number.
+    """
     if text is None:
         return []
     if isinstance(text, str):

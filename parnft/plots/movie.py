@@ -13,8 +13,8 @@ import shutil
 import numpy as np
 
 from ..errors import ConfigError
-from .common import Picture, make_parent, pyplot, unit_label
 from .data import Trace, load_trace, time_indices
+from .figures import Picture, make_parent, pyplot, unit_label
 
 #: More frames than this is almost always a mistake (memory, minutes of drawing).
 MAX_FRAMES = 2000
