@@ -31,9 +31,10 @@ def plot_run(path, trace: str | None = None, times=None, out: str | None = None,
              ncols: int = 4, nodes=None, with_neighbours: bool = False) -> str:
     """Draw a picture of ``trace`` from the run ``path``; return the file written.
 
-    With ``nodes`` (or a trace written at a list of nodes) it draws time
-    series (:func:`plot_timeseries`); otherwise snapshots of the whole grid
-    at ``times`` (:func:`plot_snapshots`), spatial mean removed.
+    With ``nodes`` (or a trace written at a list of nodes, unless ``times``
+    asks for snapshots) it draws time series (:func:`plot_timeseries`);
+    otherwise snapshots of the whole grid at ``times``
+    (:func:`plot_snapshots`), spatial mean removed.
 
     Parameters
     ----------
@@ -56,6 +57,7 @@ def plot_run(path, trace: str | None = None, times=None, out: str | None = None,
 
     tr = load_trace(path, trace)
     out = out or os.path.splitext(os.fspath(path))[0] + ".png"
-    if nodes or with_neighbours or not tr.is_grid:
+    if nodes or with_neighbours or (not tr.is_grid and not times):
         return plot_timeseries(tr, nodes=nodes, with_neighbours=with_neighbours, out=out).path
+    # snapshots (a node-list trace with --times: ConfigError saying it has no field)
     return plot_snapshots(tr, times=times, out=out, ncols=ncols).path

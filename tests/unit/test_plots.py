@@ -228,6 +228,9 @@ def test_commands_write_pictures_and_exit_2_on_bad_input(runs, tmp_path, capsys)
     assert main(["snapshot", h5, "--trace", "nope"]) == 2
     assert main(["movie", h5, "--out", str(tmp_path / "m.avi")]) == 2
     assert main(["plot", h5, "--nodes", "99999"]) == 2
+    ref = str(nftsim_ref("outputs-this-machine", "e-cortical.output"))
+    assert main(["plot", ref, "--times", "0.1", "--out", str(tmp_path / "r.png")]) == 2
     err = capsys.readouterr().err
     assert "no trace 'nope'; available: pop.1.q, propagator.1.phi" in err
     assert "a movie is .gif or .mp4" in err and "node 99999 is out of range" in err
+    assert "was written at 17 of the 1024 nodes" in err and "Output: Node: All" in err
