@@ -254,27 +254,62 @@ def load_trace(src, name: str | None = None, *, prefer_grid: bool = False) -> Tr
             raise ConfigError(f"{path}: no such file; fix: give the output of 'parnft run'")
         if path.endswith(".output"):
             return _from_text(path, name, prefer_grid)
-        ds = _open_binary(path)
-    else:
-        ds, path = src, str(src.attrs.get("source_path", "<dataset>"))
-    return _from_dataset(ds, path, name, prefer_grid)
+        if path.endswith(".nc"):
+            return _from_netcdf(path, name, prefer_grid)
+        return _from_hdf5(path, name, prefer_grid)
+    return _from_dataset(src, str(src.attrs.get("source_path", "<dataset>")), name,
+                         prefer_grid)
 
 
-def _open_binary(path: str):
-    if path.endswith(".nc"):
-        import xarray as xr
+def _unreadable(path: str, exc: Exception, what: str) -> ConfigError:
+    return ConfigError(f"{path}: cannot read it as a {what} file ({exc}); fix: give a "
+                       ".h5/.nc file written by 'parnft run' or an NFTsim .output file")
 
-        ds = xr.open_dataset(path, engine="h5netcdf").load()
-        ren = {v: ds[v].attrs["parnft_key"] for v in ds.data_vars if "parnft_key" in ds[v].attrs}
-        return ds.rename(ren)
-    from ..io.read import open_dataset
+
+def _from_hdf5(path: str, name, prefer_grid) -> Trace:
+    """Read only the chosen dataset of a parnft HDF5 file (runs can be large)."""
+    import h5py
+
+    def _attr(v):
+        return v.decode() if isinstance(v, bytes) else v
 
     try:
-        return open_dataset(path)
-    except (OSError, KeyError) as exc:
-        raise ConfigError(f"{path}: cannot read it as a parnft HDF5 file ({exc}); fix: give "
-                          "a .h5/.nc file written by 'parnft run' or an NFTsim .output "
-                          "file") from None
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise _unreadable(path, exc, "parnft HDF5") from None
+    with f:
+        dims = {k: tuple(str(_attr(d.attrs["dims"])).split()) for k, d in f.items()
+                if isinstance(d, h5py.Dataset) and "nftsim_name" in d.attrs
+                and "dims" in d.attrs}
+        keys = list(dims)
+        alias = {str(_attr(f[k].attrs["nftsim_name"])).lower(): k for k in keys}
+        grid_keys = [k for k in keys if dims[k] == ("time", "y", "x")]
+        key = _match(name, keys, alias, path,
+                     grid_keys[0] if prefer_grid and grid_keys else None)
+        a = f.attrs
+        if "shortside" in a and "longside" in a:
+            shape = (int(a["shortside"]), int(a["longside"]))
+        else:
+            shape = (int(f["y"].shape[0]), int(f["x"].shape[0]))
+        d = f[key]
+        units = str(_attr(d.attrs.get("units", "")))
+        time = np.asarray(f["time"][()], dtype=float)
+        values = np.asarray(d[()], dtype=float)
+        nodes = np.asarray(f["node"][()], dtype=np.int64) if "node" in f else None
+    return _assemble(key, path, time, values, dims[key], nodes, shape, units)
+
+
+def _from_netcdf(path: str, name, prefer_grid) -> Trace:
+    """Read only the chosen variable of a parnft netCDF file (names via ``parnft_key``)."""
+    import xarray as xr
+
+    try:
+        ds = xr.open_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path, exc, "netCDF") from None
+    with ds:
+        ren = {v: ds[v].attrs["parnft_key"] for v in ds.data_vars if "parnft_key" in ds[v].attrs}
+        return _from_dataset(ds.rename(ren), path, name, prefer_grid)
 
 
 def _from_dataset(ds, path: str, name, prefer_grid) -> Trace:
@@ -286,14 +321,19 @@ def _from_dataset(ds, path: str, name, prefer_grid) -> Trace:
     shape = _dataset_shape(ds)
     units = str(da.attrs.get("units", ""))
     time = np.asarray(ds["time"].values, dtype=float)
-    if da.dims == ("time", "y", "x"):
-        return Trace(key, path, time, np.asarray(da.values, dtype=float), None, shape, units)
-    if da.dims == ("time", "node"):
-        nodes = np.asarray(ds["node"].values, dtype=np.int64)
-        return _node_list(key, path, time, np.asarray(da.values, dtype=float), nodes, shape,
-                          units)
+    nodes = np.asarray(ds["node"].values, dtype=np.int64) if "node" in ds.coords else None
+    return _assemble(key, path, time, np.asarray(da.values, dtype=float), da.dims, nodes,
+                     shape, units)
+
+
+def _assemble(key, path, time, values, dims, nodes, shape, units) -> Trace:
+    """A Trace from one variable's values and dims (``time y x``, ``time node``, ``time``)."""
+    if tuple(dims) == ("time", "y", "x"):
+        return Trace(key, path, time, values, None, shape, units)
+    if tuple(dims) == ("time", "node") and nodes is not None:
+        return _node_list(key, path, time, values, nodes, shape, units)
     # single-valued fields (time,) or (time, 1): one column, node 1 as NFTsim writes them
-    vals = np.asarray(da.values, dtype=float).reshape(time.size, -1)[:, :1]
+    vals = values.reshape(time.size, -1)[:, :1]
     return Trace(key, path, time, vals, np.array([1]), shape, units)
 
 
