@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from . import inline, kernel
+from .exact_exp import _HBITS, _TAIL, exp_fast
 
 
 @inline
@@ -33,8 +34,12 @@ def soma_potential(vd, i):
 
 
 @kernel
-def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
-    """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at every node."""
+def fire_sigmoid_libm(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
+    """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at every node, exp from libm.
+
+    Used where :func:`fire_sigmoid`'s inlined exp does not reproduce this
+    machine's libm (:func:`parnft.kernels.exact_exp.agrees_with_libm`).
+    """
     k = advance_ring(ptr, hist.shape[0])
     for i in range(v.shape[0]):
         s = soma_potential(vd, i)
@@ -42,6 +47,36 @@ def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
         q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
         hist[k, i] = q
         q_out[i] = q
+
+
+@kernel
+def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
+    """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at every node, glibc's exp inlined.
+
+    Bit for bit :func:`fire_sigmoid_libm` on glibc with FMA (:mod:`.exact_exp`).
+    The node loop has no call and no branch, so LLVM vectorises it; nodes whose
+    exp argument lies outside exp_fast's range (|x| < 2^-54 or >= 512) are
+    redone with ``math.exp`` in a second pass.
+    """
+    k = advance_ring(ptr, hist.shape[0])
+    tail, hbits = _TAIL, _HBITS
+    bad = False
+    for i in range(v.shape[0]):
+        s = soma_potential(vd, i)
+        v[i] = s
+        e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
+        q = qmax / (1.0 + e)
+        hist[k, i] = q
+        q_out[i] = q
+        bad |= not ok
+    if bad:
+        for i in range(v.shape[0]):
+            s = v[i]
+            e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
+            if not ok:
+                q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+                hist[k, i] = q
+                q_out[i] = q
 
 
 @kernel

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..config.spec import FiringSpec
-from ..kernels.firing import fire_polynomial, fire_sigmoid
+from ..kernels.exact_exp import agrees_with_libm
+from ..kernels.firing import fire_polynomial, fire_sigmoid, fire_sigmoid_libm
 from .base import Call, Component, Context
 from .registry import register
 
@@ -22,7 +23,9 @@ class FiringResponse(Component):
         p = spec.params
         fn = spec.function
         if fn == "Sigmoid":
-            self._call = (fire_sigmoid, (float(p["Theta"]), float(p["Sigma"]), float(p["Qmax"])))
+            # glibc's exp inlined and vectorised where it reproduces this machine's libm
+            kern = fire_sigmoid if agrees_with_libm() else fire_sigmoid_libm
+            self._call = (kern, (float(p["Theta"]), float(p["Sigma"]), float(p["Qmax"])))
         else:
             coef = {"Linear": ("a", "b"), "Quadratic": ("a", "b", "c"),
                     "Cubic": ("a", "b", "c", "d")}[fn]

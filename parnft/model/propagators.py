@@ -32,6 +32,10 @@ class Propagator(Component):
     def _delay_args(self) -> tuple:
         return (self.pre.hist, self.pre.ptr, self.tau)
 
+    def uniform_tau(self) -> int:
+        """The delay [steps] of every node when all are equal, else -1."""
+        return int(self.tau[0]) if self.tau.size and np.all(self.tau == self.tau[0]) else -1
+
 
 @register("propagator", "Map")
 class Map(Propagator):
@@ -40,8 +44,7 @@ class Map(Propagator):
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        uniform = int(self.tau[0]) if self.tau.size and np.all(self.tau == self.tau[0]) else -1
-        return [Call(map_step, (self.phi,) + self._delay_args() + (uniform,))]
+        return [Call(map_step, (self.phi,) + self._delay_args() + (self.uniform_tau(),))]
 
 
 @register("propagator", "Harmonic")
