@@ -67,14 +67,23 @@ class Picture:
     panels: list = field(default_factory=list)
 
 
-def pyplot():
-    """``matplotlib.pyplot`` on the non-interactive Agg back end."""
-    import matplotlib
+def new_figure(nrows: int = 1, ncols: int = 1, figsize=(6.4, 4.8), **kw):
+    """A figure drawn by matplotlib's Agg canvas, and its axes.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    No pyplot: the caller's back end and figure list are left alone (a
+    notebook keeps its own), and nothing needs closing.
 
-    return plt
+    Returns
+    -------
+    matplotlib.figure.Figure, axes
+        ``axes`` as ``Figure.subplots(nrows, ncols, **kw)`` returns them.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **kw)
 
 
 def still_path(out: str | None, source: str, suffix: str) -> str:
@@ -106,12 +115,10 @@ def make_parent(path: str) -> None:
 
 
 def save(fig, path: str, dpi: int = 100) -> None:
-    """Write ``fig`` to ``path`` (format from the extension) and close it."""
-    plt = pyplot()
+    """Write ``fig`` to ``path`` (format from the extension)."""
     make_parent(path)
     fmt = STILL_FORMATS.get(os.path.splitext(path)[1].lower(), "png")
     fig.savefig(path, dpi=dpi, format=fmt)
-    plt.close(fig)
 
 
 def image_boxes(fig, axes, dpi: int = 100) -> list[tuple[int, int, int, int]]:
@@ -176,10 +183,9 @@ def plot_timeseries(src, trace: str | None = None, nodes=None, *,
         tr.series(n)  # a node missing from a node-list output is an error
     sel = _window(tr.time, start, stop, tr.source)
     t = tr.time[sel]
-    plt = pyplot()
     rows = len(req) if with_neighbours else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(8, 1.2 + 2.2 * rows), sharex=True,
-                             squeeze=False)
+    fig, axes = new_figure(rows, 1, figsize=(8, 1.2 + 2.2 * rows), sharex=True,
+                           squeeze=False)
     data: dict[str, np.ndarray] = {}
     for i, node in enumerate(req):
         ax = axes[i if with_neighbours else 0][0]
@@ -279,14 +285,13 @@ def plot_snapshots(src, trace: str | None = None, times=None, *, out: str | None
     out = still_path(out, tr.source, "-snapshot")
     want = parse_numbers(times, "--times") or default_times(tr.time)
     idx, frames = snapshot_frames(tr, want)
-    plt = pyplot()
     n = len(frames)
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     ny, nx = tr.shape
     aspect = ny / nx
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 0.6 + 3.0 * nrows * aspect
-                                                    + 0.5 * nrows), squeeze=False)
+    fig, axes = new_figure(nrows, ncols, figsize=(3.4 * ncols, 0.6 + 3.0 * nrows * aspect
+                                                  + 0.5 * nrows), squeeze=False)
     top = max(float(np.abs(f).max()) for f in frames) or 1.0
     data = {}
     images = []

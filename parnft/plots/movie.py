@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .data import Trace, load_trace, time_indices
-from .figures import Picture, make_parent, pyplot, unit_label
+from .figures import Picture, make_parent, new_figure, unit_label
 
 #: More frames than this is almost always a mistake (memory, minutes of drawing).
 MAX_FRAMES = 2000
@@ -118,11 +118,10 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
     if vmax is not None and not float(vmax) > 0:
         raise ConfigError(f"--vmax {vmax}: must be > 0; fix: e.g. --vmax 1e-5")
     lim = float(vmax) if vmax is not None else (float(np.abs(frames).max()) or 1.0)
-    plt = pyplot()
     from matplotlib import animation
 
     ny, nx = tr.shape
-    fig, ax = plt.subplots(figsize=(5.2, 0.9 + 4.2 * ny / nx))
+    fig, ax = new_figure(figsize=(5.2, 0.9 + 4.2 * ny / nx))
     im = ax.imshow(frames[0], origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
                    interpolation="nearest", extent=(-0.5, nx - 0.5, -0.5, ny - 0.5))
     fig.colorbar(im, ax=ax, shrink=0.8, label=f"{tr.name} - mean{unit_label(tr.units)}")
@@ -147,7 +146,6 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
             for k in range(len(idx)):
                 draw(k)
                 writer.grab_frame()
-    plt.close(fig)
     return Picture(out, "movie", times, {"frames": frames}, frames=len(idx))
 
 
