@@ -49,7 +49,9 @@ def _fmt(x: float) -> str:
     return repr(float(x))
 
 
-def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None = None) -> str:
+def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None = None, *,
+                 interval: float | None = None, scale_length: bool = True,
+                 all_nodes: bool = False) -> str:
     """The config text of ``spec`` with ``Time`` and/or the grid replaced.
 
     Parameters
@@ -59,7 +61,12 @@ def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None =
     time : float, optional
         New simulated time [s]. An ``Output: Start`` beyond it is moved to 0.
     grid : (nx, ny), optional
-        New grid, long side first; every ``Length`` scales by ``nx / longside``.
+        New grid, long side first; every ``Length`` scales by ``nx / longside``
+        unless ``scale_length`` is False (then the spacing changes instead).
+    interval : float, optional
+        New output ``Interval`` [s] (e.g. every step, for comparisons).
+    all_nodes : bool
+        Output every node (``Node: All``) instead of the config's node list.
 
     Returns
     -------
@@ -82,6 +89,12 @@ def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None =
         out = spec.output
         if out is not None and out.start > time:
             edit(out.loc, "Start", "0")
+    if interval is not None:
+        edit(spec.output.loc, "Interval", _fmt(interval))
+    if all_nodes:
+        no = spec.output.loc.get("Node")
+        lines[no - 1] = re.sub(r"(Node\s*:\s*)(.*?)(?=\s+(Start|Interval)\s*:|\s*$)",
+                               lambda m: m.group(1) + "All", lines[no - 1], count=1)
     if grid is not None:
         nx, ny = grid
         g = spec.grid
@@ -92,7 +105,7 @@ def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None =
         lines[nodes_line - 1] = line
         scale = nx / g.longside
         for p in spec.populations:
-            if "Length" in p.loc:
+            if scale_length and "Length" in p.loc:
                 edit(p.loc, "Length", _fmt(p.length * scale))
     return "\n".join(lines)
 

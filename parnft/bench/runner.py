@@ -65,6 +65,15 @@ def traffic_per_node_step(sim) -> float | None:
     return float(bytes_per_node_step(sim))
 
 
+def _halo_pingpong(comm, sim):
+    """Ping-pong of ``sim``'s halo message sizes between ranks 0 and 1 (collective)."""
+    from .pingpong import halo_pingpong, sim_halo
+
+    nfields = max(2, sim_halo(sim)[0])
+    shape = comm.bcast(tuple(sim.tiling.loc_shape), root=0)
+    return halo_pingpong(comm, shape, nfields)
+
+
 def _scratch(comm) -> str:
     """A temporary folder made by rank 0 and shared with every rank."""
     path = tempfile.mkdtemp(prefix="parnft-bench-") if comm.Get_rank() == 0 else None
@@ -101,7 +110,8 @@ def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter"
 def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                  grid: tuple[int, int] | None = None, out: str | None = None,
                  procs=None, halo: str = "overlap", rng: str = "counter", label: str = "",
-                 series: str = "single", stream: bool = True) -> list[dict]:
+                 series: str = "single", stream: bool = True,
+                 pingpong: bool = False) -> list[dict]:
     """Run ``path`` ``repeat`` times on ``comm`` and return the CSV rows (rank 0).
 
     Parameters
@@ -123,7 +133,12 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
     label, series : str
         Free text and ``single``/``strong``/``weak``, copied into the rows.
     stream : bool
-        Measure the STREAM-triad bandwidth for the ``bandwidth_fraction`` column.
+        Measure the STREAM-triad bandwidth for the ``bandwidth_fraction`` column
+        (left empty on oversubscribed hosts, where ranks share cores).
+    pingpong : bool
+        On 2+ ranks, also time a ping-pong of this model's halo message sizes
+        (:func:`parnft.bench.pingpong.halo_pingpong`); the result goes into the
+        first row under the non-CSV key ``"_pingpong"``.
 
     Returns
     -------
@@ -147,6 +162,7 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
             sim = res.pop("sim")
             if i == 0:
                 traffic = traffic_per_node_step(sim)
+                pp = _halo_pingpong(comm, sim) if pingpong and size > 1 else None
             mine = (res["compute"], res["halo"], res["output"], max_rss_mb())
             allr = comm.gather(mine, root=0)
             if rank != 0:
@@ -165,10 +181,12 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                        rss_mb_per_rank=";".join(f"{a[3]:.1f}" for a in allr))
             if traffic is not None:
                 row["bytes_per_node_step"] = traffic
-            if gbs:
+            if gbs and not over:
                 row["stream_triad_gbs"] = gbs
                 if traffic is not None:
                     row["bandwidth_fraction"] = traffic * rate / (gbs * 1e9)
+            if i == 0 and pp is not None:
+                row["_pingpong"] = pp
             rows.append(row)
             log.info("%s: %d ranks, %.3f s, %.3g node-steps/s", spec.path, size,
                      res["wall"], rate)

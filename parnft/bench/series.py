@@ -70,7 +70,8 @@ def launcher_argv(launcher: str | None, nranks: int) -> list[str]:
 
 
 def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
-               nodes_per_rank: tuple[int, int] | None = None, repeat: int = 1,
+               nodes_per_rank: tuple[int, int] | None = None,
+               grid: tuple[int, int] | None = None, repeat: int = 1,
                time: float | None = None, halo: str = "overlap", label: str = "",
                launcher: str | None = None, extra: list[str] | None = None,
                timeout: float | None = None) -> list[int]:
@@ -85,6 +86,8 @@ def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
         CSV file the children append to.
     nodes_per_rank : (nx, ny), optional
         Tile size of a weak series (required for ``weak``).
+    grid : (nx, ny), optional
+        Global grid of a strong series (default: the config's).
     repeat, time, halo, label :
         Passed to every child ``parnft bench``.
     launcher : str, optional
@@ -110,6 +113,8 @@ def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
             if kind == "weak":
                 (nx, ny), (px, py) = weak_grid(r, nodes_per_rank)
                 args += ["--grid", f"{nx}x{ny}", "--procs", f"{px}x{py}"]
+            elif grid is not None:
+                args += ["--grid", f"{grid[0]}x{grid[1]}"]
             args += list(extra or [])
             cmd = launcher_argv(launcher, r) + args
             print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)

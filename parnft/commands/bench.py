@@ -47,7 +47,8 @@ def cmd_bench(args) -> int:
         codes = run_series(
             kind, args.configs, parse_ranks(args.ranks or "1,2"), args.csv,
             nodes_per_rank=parse_grid(args.nodes_per_rank) if args.nodes_per_rank else None,
-            repeat=args.repeat, time=args.time, halo=args.halo, label=args.label,
+            grid=parse_grid(args.grid) if args.grid else None, repeat=args.repeat,
+            time=args.time, halo=args.halo, label=args.label,
             launcher=args.launcher, timeout=args.timeout)
         bad = [c for c in codes if c != 0]
         if bad:
@@ -55,6 +56,7 @@ def cmd_bench(args) -> int:
                   file=sys.stderr)
             return 1
         print(args.csv)
+        _project(args.csv)
         return 0
     from ..bench.provenance import append_rows
     from ..bench.runner import bench_config
@@ -66,11 +68,43 @@ def cmd_bench(args) -> int:
         rows = bench_config(conf, comm, repeat=args.repeat, time=args.time, grid=grid,
                             out=args.output, procs=procs, halo=args.halo, rng=args.rng,
                             label=args.label, series=args.series,
-                            stream=not args.no_stream)
+                            stream=not args.no_stream, pingpong=comm.Get_size() > 1)
         if comm.Get_rank() == 0:
             append_rows(args.csv, rows)
             _print_rows(rows)
+            _save_pingpong(rows, args.csv)
     return 0
+
+
+def _save_pingpong(rows, csv_path) -> None:
+    """Keep the halo ping-pong fit next to the CSV (the scaling model reads it)."""
+    pp = next((r["_pingpong"] for r in rows if r.get("_pingpong") is not None), None)
+    if pp is None:
+        return
+    from ..bench.pingpong import pingpong_path, save_pingpong
+
+    path = save_pingpong(pp, pingpong_path(csv_path))
+    print(f"halo ping-pong: latency {pp.latency_s * 1e6:.2f} us, bandwidth "
+          f"{pp.bandwidth_bps / 1e9:.2f} GB/s -> {path}")
+
+
+def _project(csv_path) -> None:
+    """After a series: project 64-1024 ranks from the CSV and the ping-pong fit."""
+    import os
+
+    from ..bench.model import model_from_csv
+    from ..bench.pingpong import load_pingpong, pingpong_path
+
+    pp_path = pingpong_path(csv_path)
+    if not os.path.exists(pp_path):
+        print("no halo ping-pong next to the CSV (run a series with 2+ ranks): "
+              "no scaling projection", file=sys.stderr)
+        return
+    pp = load_pingpong(pp_path)
+    res = model_from_csv(csv_path, pp.latency_s, pp.bandwidth_bps)
+    for key in ("csv", "json"):
+        if isinstance(res, dict) and key in res:
+            print(res[key])
 
 
 def _plot(args) -> int:

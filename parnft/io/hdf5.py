@@ -16,9 +16,13 @@ xarray through it)::
                            (time, node) otherwise; attrs units, long_name,
                            nftsim_name, dx [m]
 
-Datasets have their final shape from the start (the number of samples is known);
-the root attribute ``complete`` turns true only when the run ended normally,
-so an aborted run is never mistaken for a finished one.
+Datasets grow along time: they are created empty (``maxshape`` unlimited in
+time, chunked per tile) and extended by each buffer of samples the run flushes
+(every K samples, not every sample), so a file always holds exactly the samples
+written so far. The root attributes say how far it got: ``samples_expected``
+(from the config), ``samples_written`` (updated with every buffer) and
+``complete``, which turns true only when the run ended normally, so an
+aborted run is never mistaken for a finished one.
 
 With an MPI-enabled h5py and several ranks the file is opened with the
 ``mpio`` driver: full-field traces are written collectively, each rank its own
@@ -134,7 +138,14 @@ class HDF5Writer:
         a["writer"] = "mpio-collective" if self.collective else "serial"
         a["halo_mode"] = self.sim.halo_mode if self.sim.needs_exchange else "none (local wrap)"
         a["complete"] = False
-        t = f.create_dataset("time", shape=(nt,), dtype="f8")
+        a["samples_expected"] = nt
+        a["samples_written"] = 0
+        # chunk = the largest tile (identical on every rank: a collective requirement)
+        ly = max(b[1] - b[0] for b in self._tile)
+        lx = max(b[3] - b[2] for b in self._tile)
+        chunk_t = max(1, min(max(nt, 1), (1 << 20) // max(1, 8 * ly * lx)))
+        t = f.create_dataset("time", shape=(0,), maxshape=(None,), chunks=(max(chunk_t, 64),),
+                             dtype="f8")
         t.attrs["units"] = "s"
         t.attrs["long_name"] = "time since the start of the simulation"
         xs = f.create_dataset("x", data=np.arange(nx))
@@ -147,20 +158,18 @@ class HDF5Writer:
             nd.attrs["long_name"] = "1-based NFTsim node number"
             f.create_dataset("node_x", data=(nodes - 1) % nx)
             f.create_dataset("node_y", data=(nodes - 1) // nx)
-        # chunk = the largest tile (identical on every rank: a collective requirement)
-        ly = max(b[1] - b[0] for b in self._tile)
-        lx = max(b[3] - b[2] for b in self._tile)
-        chunk_t = max(1, min(nt, (1 << 20) // max(1, 8 * ly * lx)))
         for tr in self.plan.traces:
             fld = tr.name.split(".")[-1]
             if self._full(tr):
-                shape, chunks = (nt, ny, nx), (chunk_t, ly, lx) if nt else None
-                dims = "time y x"
+                shape, chunks, dims = (ny, nx), (chunk_t, ly, lx), "time y x"
             elif tr.scalar:
-                shape, chunks, dims = (nt,), None, "time"
+                shape, chunks, dims = (), (max(chunk_t, 64),), "time"
             else:
-                shape, chunks, dims = (nt, len(self._selected_nodes())), None, "time node"
-            d = f.create_dataset(tr.key, shape=shape, dtype="f8", chunks=chunks)
+                nsel = len(self._selected_nodes())
+                shape, dims = (nsel,), "time node"
+                chunks = (max(1, min(max(nt, 1), (1 << 20) // (8 * nsel))), nsel)
+            d = f.create_dataset(tr.key, shape=(0,) + shape, maxshape=(None,) + shape,
+                                 dtype="f8", chunks=chunks)
             d.attrs["nftsim_name"] = tr.name
             d.attrs["units"] = UNITS.get(fld, "1")
             d.attrs["long_name"] = tr.name
@@ -173,6 +182,10 @@ class HDF5Writer:
         self.row = r1
         ly, lx = self.sim.tiling.loc_shape
         y0, x0 = self.sim.tiling.loc_start
+        if self.f is not None:  # extending is collective: every rank of an mpio file
+            for key in ["time"] + [tr.key for tr in self.plan.traces]:
+                self.f[key].resize(r1, axis=0)
+            self.f.attrs["samples_written"] = r1
         if self.rank == 0 and self.f is not None:
             self.f["time"][r0:r1] = tsteps * self.sim.spec.time.deltat
         for k, (tr, blk) in enumerate(zip(self.plan.traces, blocks, strict=True)):

@@ -57,3 +57,31 @@ def test_single_process_failure_marks_file_incomplete(tmp_path):
     assert main(["run", "-q", str(conf), "-o", str(out)]) == 3
     with h5py.File(out, "r") as f:
         assert not f.attrs["complete"]
+        assert f.attrs["samples_written"] < f.attrs["samples_expected"]
+        assert f["time"].shape == (f.attrs["samples_written"],)
+
+
+def test_interrupted_run_file_holds_exactly_the_samples_written(tmp_path):
+    """Datasets grow with each flushed buffer: a run stopped half-way leaves no padding."""
+    import numpy as np
+    from mpi4py import MPI
+
+    from parnft.api import make_writer
+    from parnft.config import parse_config
+    from parnft.solver import Simulation
+
+    spec = parse_config(BASE, path=str(tmp_path / "base.conf"))
+    sim = Simulation(spec, MPI.COMM_SELF)
+    out = str(tmp_path / "half.h5")
+    writer = make_writer(out, "hdf5", sim, MPI.COMM_SELF)
+    sim.outputs.nrows = 3  # flush every 3 samples, so a partial run has several buffers
+    sim.run(writer, steps=spec.time.steps // 2)
+    writer.close(sim.stats, complete=False)
+    with h5py.File(out, "r") as f:
+        n, expected = int(f.attrs["samples_written"]), int(f.attrs["samples_expected"])
+        assert 0 < n < expected and not f.attrs["complete"]
+        assert f["time"].shape == (n,)
+        assert np.all(np.diff(f["time"][...]) > 0)
+        traces = [k for k in f if isinstance(f[k], h5py.Dataset) and f[k].attrs.get("dims")]
+        assert traces and all(f[k].shape[0] == n for k in traces)
+        assert all(np.isfinite(f[k][...]).all() for k in traces)
