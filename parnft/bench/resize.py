@@ -75,8 +75,11 @@ def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None =
     """
     lines = spec.text.split("\n")
 
-    def edit(loc, key, value):
+    def edit(loc, key, value, near=None):
+        """Set ``key`` on its line (or append it to the line of ``near``)."""
         line_no = loc.get(key) if loc is not None else None
+        if line_no is None and near is not None:
+            line_no = loc.get(near)
         if line_no is None:
             raise ConfigError(f"{spec.path}: cannot find the line of {key!r} to change it "
                               "for the benchmark variant")
@@ -90,7 +93,7 @@ def variant_text(spec, time: float | None = None, grid: tuple[int, int] | None =
         if out is not None and out.start > time:
             edit(out.loc, "Start", "0")
     if interval is not None:
-        edit(spec.output.loc, "Interval", _fmt(interval))
+        edit(spec.output.loc, "Interval", _fmt(interval), near="Node")
     if all_nodes:
         no = spec.output.loc.get("Node")
         lines[no - 1] = re.sub(r"(Node\s*:\s*)(.*?)(?=\s+(Start|Interval)\s*:|\s*$)",

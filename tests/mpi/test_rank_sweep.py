@@ -1,0 +1,110 @@
+"""Every NFTsim regression and benchmark model gives the same fields at any rank count.
+
+For each config of NFTsim's ``test/numerical`` (the regression cases) and
+``benchmarks`` folders, a short variant (long enough for the longest axonal
+delay to be read from the history, every node written every five steps) is run
+on a square and a rectangular grid whose sides do not divide evenly by the rank
+counts, on all ranks of ``COMM_WORLD`` in both halo modes, and compared with a
+one-rank run of the same variant: every dataset must be identical, bit for bit
+(tolerance zero), white noise included.
+
+CI runs this file at 2, 3, 4 and 6 ranks (oversubscribed; see the Makefile).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import h5py
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from parnft.api import run
+from parnft.bench.resize import variant_text
+from parnft.config import parse_config
+from tests.refdata import nftsim_configs, nftsim_ref
+
+CONFIGS = nftsim_configs("test/numerical") + nftsim_configs("benchmarks")
+SKIP_DATASETS = ("x", "y")  # coordinates: compared through the shapes
+
+
+def grids(longside: int) -> dict:
+    """An uneven square and rectangle, each with at least the original node count.
+
+    A one-node model keeps its Length, so its grid must be fine enough to
+    resolve the Wave propagators' Range (dx = 0.5 m / 26 < 0.043 m).
+    """
+    n = max(longside, 6) if longside > 1 else 25
+    return {"square": (n + 1, n + 1), "rect": (n + 5, n - 1)}
+
+
+def variant(name: str, shape: str) -> str:
+    """The config text of the short, resized, all-node variant of ``name``."""
+    from parnft.config import read_config
+
+    spec = read_config(nftsim_ref(name))
+    dt = spec.time.deltat
+    tau = max((max(p.tau) for p in spec.propagators), default=0.0)
+    steps = min(spec.time.steps, int(math.ceil(tau / dt)) + 25)
+    grid = grids(spec.grid.longside)[shape]
+    return variant_text(spec, time=steps * dt, grid=grid, interval=5 * dt,
+                        scale_length=spec.grid.longside > 1, all_nodes=True)
+
+
+def compare(par: str, ser: str) -> int:
+    """Assert every dataset of ``par`` equals ``ser`` exactly; return the values compared."""
+    n = 0
+    with h5py.File(par, "r") as a, h5py.File(ser, "r") as b:
+        keys = sorted(k for k in b if isinstance(b[k], h5py.Dataset) and k not in SKIP_DATASETS)
+        assert keys and sorted(k for k in a if isinstance(a[k], h5py.Dataset)
+                               and k not in SKIP_DATASETS) == keys
+        for k in keys:
+            x, y = a[k][...], b[k][...]
+            assert x.shape == y.shape, k
+            np.testing.assert_array_equal(x, y, err_msg=f"dataset {k}")
+            n += y.size
+    return n
+
+
+def on_root(comm, fn, *args):
+    """``fn(*args)`` on rank 0 only; a failure there fails every rank (no hang)."""
+    res, err = None, None
+    if comm.rank == 0:
+        try:
+            res = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below on every rank
+            err = exc
+    msg = comm.bcast(None if err is None else f"{type(err).__name__}: {err}", root=0)
+    if err is not None:
+        raise err
+    if msg is not None:
+        pytest.fail(f"rank 0 failed: {msg}")
+    return res
+
+
+def serial_reference(text: str, conf: str, out: str) -> None:
+    """Write the variant's config and its one-rank output (rank 0)."""
+    with open(conf, "w") as f:
+        f.write(text)
+    spec = parse_config(text, path=conf)
+    assert spec.output.nodes == () or len(spec.output.nodes) == spec.grid.nodes
+    run(conf, out, comm=MPI.COMM_SELF, progress=False)
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("name", CONFIGS)
+def test_same_fields_at_any_rank_count(shared_dir, name):
+    comm = MPI.COMM_WORLD
+    texts = comm.bcast(on_root(comm, lambda: {s: variant(name, s) for s in ("square", "rect")}))
+    stem = os.path.basename(name).replace(".conf", "")
+    for shape, text in texts.items():
+        conf = os.path.join(shared_dir, f"{stem}-{shape}.conf")
+        ref = os.path.join(shared_dir, f"{stem}-{shape}-1.h5")
+        on_root(comm, serial_reference, text, conf, ref)
+        for halo in ("overlap", "blocking"):
+            par = os.path.join(shared_dir, f"{stem}-{shape}-{halo}.h5")
+            run(conf, par, comm=comm, progress=False, halo=halo)
+            assert on_root(comm, compare, par, ref) != 0
