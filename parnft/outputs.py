@@ -125,7 +125,15 @@ class OutputPlan:
                                              t_idx.copy(), t_nodes.copy(),
                                              scalar=f in getattr(obj, "scalar_fields", ())))
         ncols = max(1, sum(len(t.idx) for t in self.traces))
-        self.nrows = int(max(1, min(max(self.total_samples, 1), BUFFER_BYTES // (8 * ncols))))
+        nrows = int(max(1, min(max(self.total_samples, 1), BUFFER_BYTES // (8 * ncols))))
+        # every rank must flush at the same steps (the writes are collective): the
+        # buffer length is the smallest over the ranks, whose tiles may differ
+        comm = getattr(sim, "comm", None)
+        if comm is not None and comm.Get_size() > 1:
+            from mpi4py import MPI
+
+            nrows = int(comm.allreduce(nrows, op=MPI.MIN))
+        self.nrows = nrows
         for t in self.traces:
             t.buf = np.zeros((self.nrows, len(t.idx)))
         self.tsteps = np.zeros(self.nrows, dtype=np.int64)

@@ -191,3 +191,37 @@ def test_single_valued_fields_at_any_rank_count(shared_dir, nodes, ext):
                 for key in b.variables:
                     np.testing.assert_array_equal(a[key][:], b[key][:])
     comm.Barrier()
+
+
+@pytest.mark.mpi
+@pytest.mark.timeout(120)
+def test_uneven_tiles_flush_buffers_at_the_same_steps(shared_dir, monkeypatch):
+    """Ranks with different tile sizes agree on the buffer length (collective writes).
+
+    The buffer is sized so the largest tile holds 20 samples; a smaller tile
+    alone would choose more, and the ranks would flush at different steps.
+    """
+    import parnft.outputs
+    from parnft.parallel.tiling import block_range, choose_dims
+
+    comm = MPI.COMM_WORLD
+    nx, ny = 17, 10
+    py, px = choose_dims(comm.size, (ny, nx))
+    cols = [(b - a) * (d - c) for a, b in (block_range(ny, py, i) for i in range(py))
+            for c, d in (block_range(nx, px, j) for j in range(px))]
+    monkeypatch.setattr(parnft.outputs, "BUFFER_BYTES", 8 * max(cols) * 2 * 20)
+    conf = os.path.join(shared_dir, "uneven.conf")
+    if comm.rank == 0:
+        with open(conf, "w") as f:
+            f.write(MODEL.format(nx=nx, ny=ny, nodes=nx * ny, wave="Wave"))
+    comm.Barrier()
+    par = os.path.join(shared_dir, "uneven-par.h5")
+    run(conf, par, comm=comm, progress=False)
+    if comm.rank == 0:
+        ser = os.path.join(shared_dir, "uneven-ser.h5")
+        run(conf, ser, comm=MPI.COMM_SELF, progress=False)
+        with h5py.File(par, "r") as a, h5py.File(ser, "r") as b:
+            assert a["time"].shape == (50,) and a.attrs["samples_written"] == 50
+            for key in ("pop.1.q", "propagator.1.phi"):
+                np.testing.assert_array_equal(a[key][...], b[key][...])
+    comm.Barrier()
