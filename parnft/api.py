@@ -75,8 +75,6 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         Process grid (px, py).
     progress : bool
         Progress bar on rank 0's stderr (only when it is a terminal).
-    rng : {"counter", "nftsim"}
-        Noise generator (docs/rng.md).
     halo : {"overlap", "blocking"}
         Halo exchange on several ranks: overlap the messages with the coupling
         and population stages, or exchange after the propagators.
