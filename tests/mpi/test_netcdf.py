@@ -76,6 +76,8 @@ def _compare(par: str, ser: str, mode: str, size: int) -> None:
 def test_netcdf_at_any_rank_count_equals_one_rank(shared_dir, monkeypatch, mode, nodes):
     comm = MPI.COMM_WORLD
     if mode == "collective" and not h5py.get_config().mpi:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("h5py has no MPI support: setup.sh builds it against parallel HDF5")
         pytest.skip("h5py has no MPI support")
     if mode == "gather":
         monkeypatch.setattr(parnft.io.hdf5, "mpi_h5py", lambda: False)

@@ -56,8 +56,7 @@ def test_noise_matches_nftsim(case, tmp_path):
 def test_noise_independent_of_rank_count(nranks, tmp_path):
     """Every rank walks the whole stream: 2 or 4 ranks give NFTsim's values too."""
     mpirun = shutil.which("mpirun") or shutil.which("mpiexec")
-    if mpirun is None:
-        pytest.skip("no mpirun")
+    assert mpirun, "mpirun/mpiexec must be installed (setup.sh installs openmpi-bin)"
     case = "stimulus-white-square-grid"
     conf = nftsim_ref("test", "numerical", f"{case}.conf")
     ref = read_output(nftsim_ref("outputs-this-machine", f"{case}.output"))
