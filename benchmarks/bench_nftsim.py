@@ -9,7 +9,11 @@ For each config: one warm-up run (numba compiles or loads its cache), then
 ``run`` = build + loop + output) and one timed ``parnft run`` subprocess
 (``wall``, what a user waits, including Python start-up). Seconds per
 node-step are printed beside NFTsim's as-shipped native build on this machine
-kind, and one CSV row per config is appended with provenance.
+kind, and one CSV row per config is appended with provenance, including the
+1-minute load average before and after the config's runs (the machine is
+shared: compare rows taken at low load, and run under ``taskset -c 1``).
+Columns added since the file was started are appended to its header; older
+rows leave them empty.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ def bench(name: str, repeat: int) -> dict:
     conf = shared() / "nftsim-ref" / "benchmarks" / f"{name}.conf"
     spec = read_config(conf)
     node_steps = spec.grid.nodes * spec.time.steps
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "b.h5")
         run(str(conf), out, comm=MPI.COMM_SELF, progress=False)  # warm-up / compile
@@ -79,6 +84,8 @@ def bench(name: str, repeat: int) -> dict:
         "nftsim_s_per_node_step": ref["s_per_node_step"],
         "speedup_compute": ref["s_per_node_step"] / (st.compute / node_steps),
         "speedup_wall": ref["wall"] / wall,
+        "load1_before": round(load0, 2), "load1_after": round(os.getloadavg()[0], 2),
+        "affinity": ",".join(str(c) for c in sorted(os.sched_getaffinity(0))),
     }
 
 
@@ -111,16 +118,29 @@ def main(argv=None) -> int:
               f"{r['wall_s']:7.2f} {r['s_per_node_step']:14.3e} "
               f"{r['nftsim_s_per_node_step']:9.2e} {r['speedup_compute']:9.2f} "
               f"{r['speedup_wall']:9.2f}")
-    path = Path(args.csv)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists()
-    with path.open("a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        if new:
-            w.writeheader()
-        w.writerows(rows)
-    print(f"appended {len(rows)} rows to {path}")
+    append_rows(Path(args.csv), rows)
+    print(f"appended {len(rows)} rows to {args.csv}")
     return 0
+
+
+def append_rows(path: Path, rows: list[dict]) -> None:
+    """Append ``rows`` to the CSV at ``path``, extending its header with new columns."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old_rows, fields = [], []
+    if path.exists():
+        with path.open(newline="") as f:
+            reader = csv.DictReader(f)
+            fields = list(reader.fieldnames or [])
+            old_rows = list(reader)
+    extra = [k for r in rows for k in r if k not in fields]
+    fields += list(dict.fromkeys(extra))
+    if extra or not path.exists():
+        with path.open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=fields, restval="")
+            w.writeheader()
+            w.writerows(old_rows)
+    with path.open("a", newline="") as f:
+        csv.DictWriter(f, fieldnames=fields, restval="").writerows(rows)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ def map_step(phi_out, hist, ptr, tau, tau0, n):
         j = k - tau0
         if j < 0:
             j += nh
-        phi_out[:] = hist[j]
+        for i in range(phi_out.shape[0]):
+            phi_out[i] = hist[j, i]
         return
     for i in range(phi_out.shape[0]):
         j = k - tau[i]

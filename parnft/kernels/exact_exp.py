@@ -25,7 +25,6 @@ selecting the vectorised sigmoid (otherwise it keeps the libm call).
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, getcontext
 from functools import lru_cache
 
@@ -35,7 +34,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from . import inline, kernel
+from . import inline
 
 _N = 128
 # The constants of the method (the published minimax fit of glibc / ARM
@@ -137,49 +136,3 @@ def exp_fast(x, tail, hbits):
     t = fma(r2 * r2, p45, t)
     scale = from_bits(sbits)
     return fma(scale, t, scale), ok
-
-
-@kernel
-def exp_array(x, out):
-    """``out[i] = exp(x[i])`` bit for bit as glibc (fast path, libm call outside it)."""
-    tail, hbits = _TAIL, _HBITS
-    bad = False
-    for i in range(x.shape[0]):
-        e, ok = exp_fast(x[i], tail, hbits)
-        out[i] = e
-        bad |= not ok
-    if bad:
-        for i in range(x.shape[0]):
-            e, ok = exp_fast(x[i], tail, hbits)
-            if not ok:
-                out[i] = math.exp(x[i])
-
-
-@kernel
-def exp_array_libm(x, out):
-    """``out[i] = exp(x[i])`` from libm (``math.exp``), the reference."""
-    for i in range(x.shape[0]):
-        out[i] = math.exp(x[i])
-
-
-@lru_cache(maxsize=1)
-def agrees_with_libm() -> bool:
-    """True when :func:`exp_fast` equals this machine's ``exp`` on a probe grid.
-
-    The grid hits every table entry many times over the sigmoid's working
-    range, plus random arguments up to |x| = 700 and the edge cases; it takes
-    about 10 ms.
-    """
-    rng = np.random.default_rng(12345)
-    x = np.concatenate([
-        np.linspace(-40.0, 40.0, 200_003),
-        rng.uniform(-1.0, 1.0, 50_000) * 10.0 ** rng.uniform(-17, 2.85, 50_000),
-        np.array([0.0, -0.0, 1e-300, 2.0**-54, -(2.0**-54), 511.999, -511.999, 512.0,
-                  -745.2, 709.78, 1000.0, -1000.0, np.inf, -np.inf, np.nan]),
-    ])
-
-    ref = np.empty_like(x)
-    got = np.empty_like(x)
-    exp_array_libm(x, ref)
-    exp_array(x, got)
-    return bool(np.array_equal(ref.view(np.uint64), got.view(np.uint64)))

@@ -49,28 +49,50 @@ def fire_sigmoid_libm(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
         q_out[i] = q
 
 
+@inline
+def soma_potentials(vd, v):
+    """``v[i] = soma_potential(vd, i)`` for every node, one dendrite row at a time.
+
+    The same additions in the same order, as whole-row loops LLVM vectorises
+    (indexing ``vd`` directly: a row view would cost reference counting).
+    """
+    nv = v.shape[0]
+    if vd.shape[0] == 0:
+        for i in range(nv):
+            v[i] = 0.0
+        return
+    for i in range(nv):
+        v[i] = 0.0 + vd[0, i]
+    for j in range(1, vd.shape[0]):
+        for i in range(nv):
+            v[i] = v[i] + vd[j, i]
+
+
 @kernel
 def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
     """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at every node, glibc's exp inlined.
 
     Bit for bit :func:`fire_sigmoid_libm` on glibc with FMA (:mod:`.exact_exp`).
-    The node loop has no call and no branch, so LLVM vectorises it; nodes whose
-    exp argument lies outside exp_fast's range (|x| < 2^-54 or >= 512) are
-    redone with ``math.exp`` in a second pass.
+    V is summed row by row, exp written into ``q_out`` and the sigmoid taken in
+    a third pass: each loop has no call and no branch, so LLVM vectorises it.
+    Nodes whose exp argument lies outside the inlined range (|x| < 2^-54 or
+    >= 512) are redone with ``math.exp`` in a last pass.
     """
     k = advance_ring(ptr, hist.shape[0])
     tail, hbits = _TAIL, _HBITS
-    bad = False
-    for i in range(v.shape[0]):
-        s = soma_potential(vd, i)
-        v[i] = s
-        e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
-        q = qmax / (1.0 + e)
-        hist[k, i] = q
+    soma_potentials(vd, v)
+    nv = v.shape[0]
+    bad = 0
+    for i in range(nv):
+        e, ok = exp_fast(-(v[i] - theta) / sigma, tail, hbits)
+        q_out[i] = e
+        bad += not ok
+    for i in range(nv):
+        q = qmax / (1.0 + q_out[i])
         q_out[i] = q
-        bad |= not ok
+        hist[k, i] = q
     if bad:
-        for i in range(v.shape[0]):
+        for i in range(nv):
             s = v[i]
             e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
             if not ok:

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from . import inline, kernel
+from .exact_log import INVC, LOGC, log_fast
 
 _G = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -84,6 +85,70 @@ def normal_keyed(key, step):
         if 0.0 < s < 1.0:
             return x * math.sqrt(-2.0 * math.log(s) / s)
         ctr += _ONE
+
+
+@inline
+def polar_attempt(key, ctr):
+    """One polar-method attempt: the pair's ``(x, s = x^2 + y^2)`` for counter ``ctr``."""
+    h1 = mix64(key ^ (ctr * _G))
+    h2 = mix64(h1 ^ _C2)
+    x = np.int64(h1 >> _S11) * (2.0 * _INV53) - 1.0
+    y = np.int64(h2 >> _S11) * (2.0 * _INV53) - 1.0
+    return x, x * x + y * y
+
+
+@inline
+def normals_keyed(keys, step, out, work, inline_log):
+    """``out[m] = normal_keyed(keys[m], step)`` for every m, batched.
+
+    The same draws as :func:`normal_keyed`, computed in passes without
+    unpredictable branches: every node's first attempt (a branch-free loop),
+    the rejected ones (about 21 %) retried one by one, then
+    x sqrt(-2 ln s / s) for all. With ``inline_log`` (a compile-time constant
+    of the caller) ln s is glibc's log inlined (:mod:`.exact_log`, same bits
+    where :func:`~parnft.kernels.libm_check.agrees_with_libm`), so that pass
+    vectorises; s near 1 (about 6 %) takes ``math.log``. ``work`` is a
+    scratch array of shape (2, len(keys)).
+    """
+    nm = keys.shape[0]
+    ss = work[0]
+    ctr0 = np.uint64(step) << _S5
+    rejected = 0
+    for m in range(nm):
+        x, s = polar_attempt(keys[m], ctr0)
+        out[m] = x
+        ss[m] = s
+        rejected += not (0.0 < s < 1.0)
+    if rejected:
+        for m in range(nm):
+            s = ss[m]
+            if not (0.0 < s < 1.0):
+                key = keys[m]
+                ctr = ctr0
+                while not (0.0 < s < 1.0):
+                    ctr += _ONE
+                    x, s = polar_attempt(key, ctr)
+                out[m] = x
+                ss[m] = s
+    lg = work[1]
+    if inline_log:
+        invc, logc = INVC, LOGC
+        outside = 0
+        for m in range(nm):
+            y, ok = log_fast(ss[m], invc, logc)
+            lg[m] = y
+            outside += not ok
+        if outside:
+            for m in range(nm):
+                y, ok = log_fast(ss[m], invc, logc)
+                if not ok:
+                    lg[m] = math.log(ss[m])
+    else:
+        for m in range(nm):
+            lg[m] = math.log(ss[m])
+    for m in range(nm):
+        s = ss[m]
+        out[m] = out[m] * math.sqrt(-2.0 * lg[m] / s)
 
 
 @kernel

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import inline, kernel
 from .firing import advance_ring
-from .rng import normal_keyed
+from .rng import normal_keyed, normals_keyed
 
 
 @kernel
@@ -78,21 +78,37 @@ def series_sine(hist, ptr, nodes, clock, dt, duration, amp, freq, n):
         add_on(hist, ptr, nodes, amp * math.sin(2.0 * math.pi * t * freq))
 
 
+@inline
+def white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, inline_log):
+    """White noise added on ``nodes`` (see :func:`series_white`)."""
+    t, on = tick(clock, dt, duration)
+    if on:
+        h = hist[ptr[0]]
+        work = np.empty((3, nodes.shape[0]))  # one allocation per step
+        z = work[0]
+        normals_keyed(keys, n, z, work[1:], inline_log)
+        for m in range(nodes.shape[0]):
+            i = nodes[m]
+            h[i] = h[i] + (z[m] * std + mean)
+
+
+@kernel
+def series_white_libm(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n):
+    """:func:`series_white` with ``math.log`` from libm (where the inlined log differs)."""
+    white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, False)
+
+
 @kernel
 def series_white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n):
     """White: an independent N(Mean, std^2) draw per node and step while active.
 
-    ``keys[i]`` hashes (seed, stream, global node index) of local node i
-    (:func:`parnft.kernels.rng.node_keys`); the draw adds the step n, so it is
-    the same for any tiling of the grid.
+    ``keys[m]`` hashes (seed, stream, global node index) of local node
+    ``nodes[m]`` (:func:`parnft.kernels.rng.node_keys`; contiguous, so the
+    first pass of the draws vectorises); the draw adds the step n, so it is
+    the same for any tiling of the grid. Its ln is glibc's log inlined
+    (:func:`parnft.kernels.rng.normals_keyed`).
     """
-    t, on = tick(clock, dt, duration)
-    if on:
-        k = ptr[0]
-        for m in range(nodes.shape[0]):
-            i = nodes[m]
-            z = normal_keyed(keys[i], n)
-            hist[k, i] = hist[k, i] + (z * std + mean)
+    white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, True)
 
 
 @kernel

@@ -86,11 +86,30 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     k = ptr[0]
     ly = phi.shape[1] - 2
     lx = phi.shape[2] - 2
-    pc, po, qc, qo = phi[c], phi[o], qw[c], qw[o]
     tau0 = tau[0] if tau.shape[0] > 0 else 0
     uniform = True
     for i in range(tau.shape[0]):
         uniform &= tau[i] == tau0
+    if uniform and lx <= 32:
+        # narrow rows: index the arrays directly (views cost reference counting)
+        j = k - tau0
+        if j < 0:
+            j += nh
+        for y in range(1, ly + 1):
+            b = (y - 1) * lx - 1
+            for x in range(1, lx + 1):
+                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) + phi[c, y, x + 1]
+                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
+                d = dfact * ((((c10 * qw[c, y, x]) + (hist[j, b + x] * ep)) + (qw[o, y, x] * em))
+                             + (p2 * sq))
+                phi_out[b + x] = em * ((((c2 * phi[c, y, x]) + (p2 * sphi))
+                                        - (phi[o, y, x] * em)) + d)
+            for x in range(1, lx + 1):
+                phi[o, y, x] = phi_out[b + x]
+                qw[o, y, x] = hist[j, b + x]
+        cur[0] = o
+        return
+    pc, po, qc, qo = phi[c], phi[o], qw[c], qw[o]
     if uniform:
         j = k - tau0
         if j < 0:

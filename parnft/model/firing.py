@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..config.spec import FiringSpec
-from ..kernels.exact_exp import agrees_with_libm
 from ..kernels.firing import fire_polynomial, fire_sigmoid, fire_sigmoid_libm
+from ..kernels.libm_check import agrees_with_libm
 from .base import Call, Component, Context
 from .registry import register
 

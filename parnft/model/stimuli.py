@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..config.spec import StimulusSpec
+from ..kernels.libm_check import agrees_with_libm
 from ..kernels.rng import node_keys
 from ..kernels.stimulus import (
     series_const,
@@ -14,6 +15,7 @@ from ..kernels.stimulus import (
     series_sine,
     series_white,
     series_white_coherent,
+    series_white_libm,
 )
 from .base import Call, Component, Context
 from .registry import register
@@ -122,6 +124,13 @@ class White(Series):
 
     kernel = staticmethod(series_white)
 
+    @property
+    def _kernel(self):
+        """:func:`series_white` where its inlined log reproduces libm, else the libm twin."""
+        if self.kernel is series_white and not agrees_with_libm():
+            return series_white_libm
+        return self.kernel
+
     def __new__(cls, spec: StimulusSpec, pop, ctx: Context):
         # rng="nftsim": build the mt19937_64 twin of this class instead (docs/rng.md)
         if ctx.rng == "nftsim":
@@ -139,12 +148,13 @@ class White(Series):
         self.gidx = ctx.glb_index
         self.keys = np.empty(len(self.gidx), dtype=np.uint64)
         node_keys(self.seed, self.stream, self.gidx, self.keys)
+        self.sel_keys = self.keys[self.nodes]  # the key of nodes[m], contiguous
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
         h = self.head()
-        return [Call(self.kernel, h[:3] + (self.keys,) + h[3:]
+        return [Call(self._kernel, h[:3] + (self.sel_keys,) + h[3:]
                      + (self.p("Mean", 0.0), self.std))]
 
 
