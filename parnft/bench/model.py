@@ -35,6 +35,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..errors import ConfigError
 from .pingpong import halo_message_bytes
 
 #: Rank counts projected besides the measured ones.
@@ -161,17 +162,22 @@ def project(inp: ModelInputs, ranks, *, series: str, grid=None, tile=None) -> li
     if series not in ("strong", "weak"):
         raise ValueError(f"series must be 'strong' or 'weak', got {series!r}")
     counts = sorted({1, *(int(r) for r in ranks)})
+    if series == "strong":  # a grid cannot be split into more tiles than it has nodes
+        counts = [p for p in counts if p <= grid[0] * grid[1]]
     rows = []
     for p in counts:
         if series == "strong":
-            t, dims = _strong_layout(tuple(grid), p)
+            try:
+                t, dims = _strong_layout(tuple(grid), p)
+            except ConfigError:  # no process grid with a node per tile direction
+                continue
         else:
             t, dims = tuple(tile), squarest_dims(p)[::-1]  # x first, as the series runner
         tc, th, ts = step_time(t, dims, inp)
         rows.append({"series": series, "ranks": p, "procs": f"{dims[1]}x{dims[0]}",
                      "tile_ly": t[0], "tile_lx": t[1], "t_compute": tc, "t_halo": th,
                      "t_step": ts})
-    t1 = rows[0]["t_step"]
+    t1 = rows[0]["t_step"]  # 1 rank always fits
     for r in rows:
         p = r["ranks"]
         r["speedup"] = t1 / r["t_step"] * (p if series == "weak" else 1)
