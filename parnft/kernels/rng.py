@@ -98,8 +98,8 @@ def polar_attempt(key, ctr):
 
 
 @inline
-def normals_keyed(keys, step, out, work, inline_log):
-    """``out[m] = normal_keyed(keys[m], step)`` for every m, batched.
+def normals_keyed(keys, step, work, inline_log):
+    """``work[0, m] = normal_keyed(keys[m], step)`` for every m, batched.
 
     The same draws as :func:`normal_keyed`, computed in passes without
     unpredictable branches: every node's first attempt (a branch-free loop),
@@ -107,48 +107,46 @@ def normals_keyed(keys, step, out, work, inline_log):
     x sqrt(-2 ln s / s) for all. With ``inline_log`` (a compile-time constant
     of the caller) ln s is glibc's log inlined (:mod:`.exact_log`, same bits
     where :func:`~parnft.kernels.libm_check.agrees_with_libm`), so that pass
-    vectorises; s near 1 (about 6 %) takes ``math.log``. ``work`` is a
-    scratch array of shape (2, len(keys)).
+    vectorises; s near 1 (about 6 %) takes ``math.log``. ``work`` has shape
+    (3, len(keys)): the draws, then scratch (indexed directly, not as views).
     """
     nm = keys.shape[0]
-    ss = work[0]
     ctr0 = np.uint64(step) << _S5
     rejected = 0
     for m in range(nm):
         x, s = polar_attempt(keys[m], ctr0)
-        out[m] = x
-        ss[m] = s
+        work[0, m] = x
+        work[1, m] = s
         rejected += not (0.0 < s < 1.0)
     if rejected:
         for m in range(nm):
-            s = ss[m]
+            s = work[1, m]
             if not (0.0 < s < 1.0):
                 key = keys[m]
                 ctr = ctr0
                 while not (0.0 < s < 1.0):
                     ctr += _ONE
                     x, s = polar_attempt(key, ctr)
-                out[m] = x
-                ss[m] = s
-    lg = work[1]
+                work[0, m] = x
+                work[1, m] = s
     if inline_log:
         invc, logc = INVC, LOGC
         outside = 0
         for m in range(nm):
-            y, ok = log_fast(ss[m], invc, logc)
-            lg[m] = y
+            y, ok = log_fast(work[1, m], invc, logc)
+            work[2, m] = y
             outside += not ok
         if outside:
             for m in range(nm):
-                y, ok = log_fast(ss[m], invc, logc)
+                y, ok = log_fast(work[1, m], invc, logc)
                 if not ok:
-                    lg[m] = math.log(ss[m])
+                    work[2, m] = math.log(work[1, m])
     else:
         for m in range(nm):
-            lg[m] = math.log(ss[m])
+            work[2, m] = math.log(work[1, m])
     for m in range(nm):
-        s = ss[m]
-        out[m] = out[m] * math.sqrt(-2.0 * lg[m] / s)
+        s = work[1, m]
+        work[0, m] = work[0, m] * math.sqrt(-2.0 * work[2, m] / s)
 
 
 @kernel

@@ -79,36 +79,35 @@ def series_sine(hist, ptr, nodes, clock, dt, duration, amp, freq, n):
 
 
 @inline
-def white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, inline_log):
+def white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n, inline_log):
     """White noise added on ``nodes`` (see :func:`series_white`)."""
     t, on = tick(clock, dt, duration)
     if on:
-        h = hist[ptr[0]]
-        work = np.empty((3, nodes.shape[0]))  # one allocation per step
-        z = work[0]
-        normals_keyed(keys, n, z, work[1:], inline_log)
+        k = ptr[0]
+        normals_keyed(keys, n, work, inline_log)
         for m in range(nodes.shape[0]):
             i = nodes[m]
-            h[i] = h[i] + (z[m] * std + mean)
+            hist[k, i] = hist[k, i] + (work[0, m] * std + mean)
 
 
 @kernel
-def series_white_libm(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n):
+def series_white_libm(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n):
     """:func:`series_white` with ``math.log`` from libm (where the inlined log differs)."""
-    white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, False)
+    white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n, False)
 
 
 @kernel
-def series_white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n):
+def series_white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n):
     """White: an independent N(Mean, std^2) draw per node and step while active.
 
     ``keys[m]`` hashes (seed, stream, global node index) of local node
     ``nodes[m]`` (:func:`parnft.kernels.rng.node_keys`; contiguous, so the
     first pass of the draws vectorises); the draw adds the step n, so it is
     the same for any tiling of the grid. Its ln is glibc's log inlined
-    (:func:`parnft.kernels.rng.normals_keyed`).
+    (:func:`parnft.kernels.rng.normals_keyed`). ``work`` is scratch of shape
+    (3, len(nodes)), allocated once by the caller.
     """
-    white(hist, ptr, nodes, keys, clock, dt, duration, mean, std, n, True)
+    white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n, True)
 
 
 @kernel

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from . import kernel
+from . import inline, kernel
 
 
 def wave5_constants(dt: float, dx: float, range_: float, gamma: float):
@@ -206,9 +206,25 @@ def fill_periodic(a):
         a[y, lx + 1] = a[y, 1]
 
 
+@inline
+def fill_level(a, c):
+    """:func:`fill_periodic` of level ``c`` of a (levels, ly+2, lx+2) array, in place.
+
+    Indexes the 3D array directly: a level view would cost reference counting.
+    """
+    ly = a.shape[1] - 2
+    lx = a.shape[2] - 2
+    for x in range(1, lx + 1):
+        a[c, 0, x] = a[c, ly, x]
+        a[c, ly + 1, x] = a[c, 1, x]
+    for y in range(0, ly + 2):
+        a[c, y, 0] = a[c, y, lx]
+        a[c, y, lx + 1] = a[c, y, 1]
+
+
 @kernel
 def wave_fill_periodic(phi, qw, cur, n):
     """Periodic ghost fill of the current level of a wave propagator's phi and Q."""
     c = cur[0]
-    fill_periodic(phi[c])
-    fill_periodic(qw[c])
+    fill_level(phi, c)
+    fill_level(qw, c)

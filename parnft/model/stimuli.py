@@ -149,12 +149,13 @@ class White(Series):
         self.keys = np.empty(len(self.gidx), dtype=np.uint64)
         node_keys(self.seed, self.stream, self.gidx, self.keys)
         self.sel_keys = self.keys[self.nodes]  # the key of nodes[m], contiguous
+        self.work = np.zeros((3, len(self.nodes)))  # the kernel's scratch
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
         h = self.head()
-        return [Call(self._kernel, h[:3] + (self.sel_keys,) + h[3:]
+        return [Call(self._kernel, h[:3] + (self.sel_keys, self.work) + h[3:]
                      + (self.p("Mean", 0.0), self.std))]
 
 

@@ -136,7 +136,7 @@ def test_batched_normals_equal_one_at_a_time(kernel):
     got = np.empty((ns, nn))
     for s in steps:
         hist, ptr, clock = np.zeros((1, nn)), np.zeros(1, dtype=np.int64), np.zeros(1)
-        kernel(hist, ptr, nodes, sel, clock, 1e-4, math.inf, 0.0, 1.0, s)
+        kernel(hist, ptr, nodes, sel, np.empty((3, nn)), clock, 1e-4, math.inf, 0.0, 1.0, s)
         got[s - 1] = hist[0]            # hist is indexed by local node
     assert np.array_equal(_bits(ref), _bits(got))
 
