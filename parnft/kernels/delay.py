@@ -20,9 +20,9 @@ def map_step(phi_out, hist, ptr, tau, tau0, n):
             j += nh
         for i in range(phi_out.shape[0]):
             phi_out[i] = hist[j, i]
-        return
-    for i in range(phi_out.shape[0]):
-        j = k - tau[i]
-        if j < 0:
-            j += nh
-        phi_out[i] = hist[j, i]
+    else:
+        for i in range(phi_out.shape[0]):
+            j = k - tau[i]
+            if j < 0:
+                j += nh
+            phi_out[i] = hist[j, i]

@@ -77,8 +77,7 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     tau : int64 ndarray (ly*lx,)
         Delay in steps per node. When all are equal (checked each call, one
         vectorised pass) the source is one contiguous history row and each
-        grid row is computed by a branch-free loop that LLVM vectorises, into
-        ``phi_out`` first (it aliases no input), then copied to level n+1.
+        grid row is computed by a branch-free loop that LLVM vectorises.
     """
     c = cur[0]
     o = 1 - c
@@ -90,65 +89,43 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     uniform = True
     for i in range(tau.shape[0]):
         uniform &= tau[i] == tau0
-    if uniform and lx <= 32:
-        # narrow rows: index the arrays directly (views cost reference counting)
+    if uniform:
+        # one contiguous history row: a branch-free row loop that LLVM vectorises,
+        # indexing the arrays directly (views would cost reference counting)
         j = k - tau0
         if j < 0:
             j += nh
         for y in range(1, ly + 1):
             b = (y - 1) * lx - 1
             for x in range(1, lx + 1):
+                qn1 = hist[j, b + x]
                 sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) + phi[c, y, x + 1]
                 sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
-                d = dfact * ((((c10 * qw[c, y, x]) + (hist[j, b + x] * ep)) + (qw[o, y, x] * em))
-                             + (p2 * sq))
-                phi_out[b + x] = em * ((((c2 * phi[c, y, x]) + (p2 * sphi))
-                                        - (phi[o, y, x] * em)) + d)
-            for x in range(1, lx + 1):
-                phi[o, y, x] = phi_out[b + x]
-                qw[o, y, x] = hist[j, b + x]
-        cur[0] = o
-        return
-    pc, po, qc, qo = phi[c], phi[o], qw[c], qw[o]
-    if uniform:
-        j = k - tau0
-        if j < 0:
-            j += nh
-        h = hist[j]
+                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em)) + (p2 * sq))
+                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                phi[o, y, x] = val
+                qw[o, y, x] = qn1
+                phi_out[b + x] = val
+    else:
+        # single exit, no views: lets numba's reference-count pruning drop the
+        # incref/decref of every argument on each call
         for y in range(1, ly + 1):
-            # row views
-            pn, p0, ps, pold = pc[y - 1], pc[y], pc[y + 1], po[y]
-            qn, q0, qs, qold = qc[y - 1], qc[y], qc[y + 1], qo[y]
-            out = phi_out[(y - 1) * lx:y * lx]
-            hr = h[(y - 1) * lx:y * lx]
-            for x in range(lx):
-                sphi = ((pn[x + 1] + ps[x + 1]) + p0[x]) + p0[x + 2]
-                sq = ((qn[x + 1] + qs[x + 1]) + q0[x]) + q0[x + 2]
-                d = dfact * ((((c10 * q0[x + 1]) + (hr[x] * ep)) + (qold[x + 1] * em))
+            b = (y - 1) * lx - 1
+            for x in range(1, lx + 1):
+                i = b + x
+                j = k - tau[i]
+                if j < 0:
+                    j += nh
+                qn1 = hist[j, i]
+                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) \
+                    + phi[c, y, x + 1]
+                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
+                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em))
                              + (p2 * sq))
-                out[x] = em * ((((c2 * p0[x + 1]) + (p2 * sphi)) - (pold[x + 1] * em)) + d)
-            for x in range(lx):
-                pold[x + 1] = out[x]
-                qold[x + 1] = hr[x]
-        cur[0] = o
-        return
-    for y in range(1, ly + 1):
-        pn, p0, ps, pold = pc[y - 1], pc[y], pc[y + 1], po[y]
-        qn, q0, qs, qold = qc[y - 1], qc[y], qc[y + 1], qo[y]
-        base = (y - 1) * lx - 1
-        for x in range(1, lx + 1):
-            i = base + x
-            j = k - tau[i]
-            if j < 0:
-                j += nh
-            qn1 = hist[j, i]
-            sphi = ((pn[x] + ps[x]) + p0[x - 1]) + p0[x + 1]
-            sq = ((qn[x] + qs[x]) + q0[x - 1]) + q0[x + 1]
-            d = dfact * ((((c10 * q0[x]) + (qn1 * ep)) + (qold[x] * em)) + (p2 * sq))
-            val = em * ((((c2 * p0[x]) + (p2 * sphi)) - (pold[x] * em)) + d)
-            pold[x] = val
-            qold[x] = qn1
-            phi_out[i] = val
+                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                phi[o, y, x] = val
+                qw[o, y, x] = qn1
+                phi_out[i] = val
     cur[0] = o
 
 
