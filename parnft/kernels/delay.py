@@ -14,15 +14,17 @@ def map_step(phi_out, hist, ptr, tau, tau0, n):
     """
     nh = hist.shape[0]
     k = ptr[0]
-    if tau0 >= 0:
-        j = k - tau0
-        if j < 0:
-            j += nh
-        for i in range(phi_out.shape[0]):
-            phi_out[i] = hist[j, i]
-    else:
-        for i in range(phi_out.shape[0]):
+    j0 = k - tau0
+    if j0 < 0:
+        j0 += nh
+    uniform = tau0 >= 0
+    # one loop with a loop-invariant branch (LLVM unswitches it): two loops
+    # behind a branch would keep numba from pruning the arguments' refcounts
+    for i in range(phi_out.shape[0]):
+        if uniform:
+            j = j0
+        else:
             j = k - tau[i]
             if j < 0:
                 j += nh
-            phi_out[i] = hist[j, i]
+        phi_out[i] = hist[j, i]
