@@ -65,6 +65,15 @@ _DELAY = {"hist": ("row", 0), "tau": R}
 _WAVE = {"phi": ("all", "row"), "qw": ("all", "row"), "phi_out": W, **_DELAY}
 _FIRE = {"vd": R, "v": W, "hist": (0, "row"), "q_out": W}
 
+
+def _twice(args) -> int:
+    """``fire_sigmoid`` writes ``q_out`` twice (exp, then the rate) and reads it once."""
+    return 2 * int(args["q_out"].size)
+
+
+# the inlined-exp sigmoid: V summed into v then read back; exp pass, rate pass
+_FIRE_FAST = {"vd": R, "v": RW, "hist": (0, "row"), "q_out": ("all", _twice)}
+
 #: kernel name -> {parameter: (read, write)}; read/write is 0, "all", "row" or
 #: a function of the call's arguments (by parameter name) giving elements.
 RULES: dict[str, dict] = {
@@ -82,7 +91,8 @@ RULES: dict[str, dict] = {
     "dendrite_integral_step": {"v": RW, "dv": RW, "p_old": RW, "drive": R},
     "dendrite_ramp_step": {"v": RW, "dv": RW, "drive": R},
     # firing responses
-    "fire_sigmoid": _FIRE,
+    "fire_sigmoid": _FIRE_FAST,
+    "fire_sigmoid_libm": _FIRE,
     "fire_polynomial": _FIRE,
     "fire_burst": {**_FIRE, "xt": RW, "ht": RW, "modtheta": W},
     "glu_clear": {"exc": W},
@@ -100,7 +110,8 @@ RULES: dict[str, dict] = {
     "series_burst": _SERIES,
     "series_white_coherent": _SERIES,
     "series_white_coherent_nftsim": _SERIES,
-    "series_white": {**_SERIES, "keys": (_nodes, 0)},
+    "series_white": {**_SERIES, "keys": (_nodes, 0), "work": RW},
+    "series_white_libm": {**_SERIES, "keys": (_nodes, 0), "work": RW},
     "series_white_nftsim": {**_SERIES, "gidx": (_nodes, 0), "need": R,
                             "draws": (_nodes, _need)},
     # propagators

@@ -49,9 +49,11 @@ Population: 1
 # Hand count, bytes per node and step (8-byte elements, 4x4 tile = 16 nodes):
 #   2 couple_map        nu r, phi r, drive w                     2 x 3 x 8 = 48
 #   2 dendrite_step     v rw, dv rw, drive r                     2 x 5 x 8 = 80
-#   fire_sigmoid        vd r (2 rows), v w, hist w (1 row), Q w     5 x 8 = 40
+#   fire_sigmoid        vd r (2 rows), v rw, hist w (1 row),
+#                       Q r once and w twice (exp pass, rate pass)  8 x 8 = 64
 #   stim_begin          hist w (1 row)                                     8
-#   series_white        hist rw, nodes r, keys r (all 16 nodes)     4 x 8 = 32
+#   series_white        hist rw, nodes r, keys r (all 16 nodes),
+#                       work (3 rows of scratch) rw                10 x 8 = 80
 #   stim_end            hist r (1 row), Q w                         2 x 8 = 16
 #   wave5_step          phi r 2 levels w 1, Q same, phi_out w,
 #                       hist r 1 row, tau r                         9 x 8 = 72
@@ -59,8 +61,8 @@ Population: 1
 #   wave_fill_periodic  border of phi and Q: 2 x (2*4 + 2*6) = 40 elements read and
 #                       written: 2 x 40 x 8 / 16                              = 40
 #   record: Q and V of node 1 every step: 2 x (16 read + 8 written) / 16     = 3
-STEP = 48 + 80 + 40 + 8 + 32 + 16 + 72 + 16 + 40
-WRITTEN = 2 * 8 + 2 * 16 + 24 + 8 + 8 + 8 + 24 + 8 + 20 + 1
+STEP = 48 + 80 + 64 + 8 + 80 + 16 + 72 + 16 + 40
+WRITTEN = 2 * 8 + 2 * 16 + 32 + 8 + 32 + 8 + 24 + 8 + 20 + 1
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def test_toy_model_traffic_equals_hand_count(toy_sim):
 
 def test_stage_bytes_split(toy_sim):
     s = rf.stage_bytes(toy_sim)
-    assert s == {"coupling": 48, "population": 80 + 40 + 8 + 32 + 16, "propagator": 72 + 16}
+    assert s == {"coupling": 48, "population": 80 + 64 + 8 + 80 + 16, "propagator": 72 + 16}
 
 
 def test_rules_name_real_kernel_parameters():
