@@ -295,9 +295,11 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
     groups: dict = {}
     for r in rows:
         series = r.get("series") if r.get("series") in ("strong", "weak") else "strong"
-        groups.setdefault((r["config"], series, r.get("halo", "overlap")), []).append(r)
+        # a strong series is one grid: rows of the same config on other grids are apart
+        nodes = r.get("nodes") if series == "strong" else None
+        groups.setdefault((r["config"], series, r.get("halo", "overlap"), nodes), []).append(r)
     inputs, projected = [], []
-    for (config, series, halo), grp in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for (config, series, halo, _), grp in sorted(groups.items(), key=lambda kv: str(kv[0])):
         ones = [r for r in grp if r["ranks"] == 1]
         if not ones:
             continue
