@@ -37,16 +37,6 @@ NFTSIM = {"eirs-default": {"wall": 8.47, "s_per_node_step": 3.92e-7},
           "ei-default": {"wall": 4.20, "s_per_node_step": 2.05e-7}}
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def shared() -> Path:
     return Path(os.environ.get("PARNFT_SHARED", REPO.parent / "shared"))
 
@@ -89,6 +79,12 @@ def bench(name: str, repeat: int) -> dict:
     }
 
 
+def _cpu_model() -> str:
+    from parnft.bench.provenance import cpu_model
+
+    return cpu_model()
+
+
 def provenance() -> dict:
     import numba
     import numpy
@@ -99,7 +95,7 @@ def provenance() -> dict:
     return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "git_sha": git_sha(), "parnft": __version__, "numba": numba.__version__,
             "numpy": numpy.__version__, "python": platform.python_version(),
-            "host": platform.node(), "cpu": cpu_model(), "ranks": 1}
+            "host": platform.node(), "cpu": _cpu_model(), "ranks": 1}
 
 
 def main(argv=None) -> int:
