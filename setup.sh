@@ -14,8 +14,9 @@ t0=$(date +%s)
 log() { echo "[setup $(( $(date +%s) - t0 ))s] $*" >&2; }
 
 # 1. system packages: ONE MPI (Open MPI) shared by mpi4py and HDF5; SLURM and
-#    munge for tests/slurm (the tests start their own daemons, nothing runs here)
-pkgs="libhdf5-openmpi-dev openmpi-bin pkg-config slurmctld slurmd slurm-client munge"
+#    munge for tests/slurm (the tests start their own daemons, nothing runs here);
+#    ffmpeg for MP4 movies (parnft movie)
+pkgs="libhdf5-openmpi-dev openmpi-bin pkg-config slurmctld slurmd slurm-client munge ffmpeg"
 if ! dpkg -s $pkgs >/dev/null 2>&1; then
   log "installing $pkgs (apt)"
   $SUDO apt-get update -qq

@@ -178,6 +178,25 @@ def test_movie_has_the_requested_frames(runs, tmp_path):
         assert im.n_frames == 11
 
 
+def test_mp4_movie_has_the_requested_frames(runs, tmp_path):
+    """MP4 through ffmpeg (setup.sh installs it): frame count and size read back by ffprobe."""
+    import json
+    import shutil
+    import subprocess
+
+    ffprobe = shutil.which("ffprobe")
+    assert movie_mod.ffmpeg_available() and ffprobe, "ffmpeg/ffprobe missing: run ./setup.sh"
+    mp4 = tmp_path / "m.mp4"
+    pic = write_movie(runs["h5"], "propagator.1.phi", out=str(mp4), every=4, fps=5)
+    assert pic.frames == 10 and mp4.stat().st_size > 1000
+    info = json.loads(subprocess.run(
+        [ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+         "stream=nb_read_frames,width,height,codec_type", "-of", "json", str(mp4)],
+        capture_output=True, text=True, check=True, timeout=60).stdout)["streams"][0]
+    assert info["codec_type"] == "video" and int(info["nb_read_frames"]) == 10
+    assert int(info["width"]) > 300 and int(info["height"]) > 200
+
+
 def test_mp4_without_ffmpeg_is_a_clear_error(runs, tmp_path, monkeypatch):
     monkeypatch.setattr(movie_mod, "ffmpeg_available", lambda: False)
     with pytest.raises(ConfigError, match=r"ffmpeg.*--out .*m\.gif"):
