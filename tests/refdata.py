@@ -20,14 +20,24 @@ def shared_dir() -> Path:
     return Path(os.environ.get("PARNFT_SHARED", REPO.parent / "shared")).resolve()
 
 
+def under_ci() -> bool:
+    """True when running under CI (``CI=true``): missing prerequisites fail, not skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(msg: str) -> None:
+    """Skip with ``msg`` outside CI; fail with it under CI."""
+    if under_ci():
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
 def nftsim_ref(*parts: str) -> Path:
     """Path of a file under ``shared/nftsim-ref``; skip (or fail under CI) if missing."""
     path = shared_dir().joinpath("nftsim-ref", *parts)
     if not path.exists():
         msg = f"NFTsim reference file missing: {path} (set PARNFT_SHARED)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing(msg)
     return path
 
 

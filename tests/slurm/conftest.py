@@ -12,13 +12,9 @@ import os
 
 import pytest
 
+from tests.refdata import missing as _unavailable
+
 from .cluster import LocalSlurm, missing_binaries
-
-
-def _unavailable(msg: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg)
-    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session")
