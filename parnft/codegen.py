@@ -25,7 +25,7 @@ import numpy as np
 
 from .model.base import Call
 
-CODEGEN_VERSION = "1"
+CODEGEN_VERSION = "2"
 
 
 def cache_dir() -> Path:
@@ -62,7 +62,7 @@ class LoopPlan:
 
     def array(self, a: np.ndarray) -> str:
         """Name of array ``a`` in the loop (added once)."""
-        key = (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
+        key = array_id(a)
         if key not in self._ids:
             self._ids[key] = f"A{len(self.arrays)}"
             self.arrays.append(a)
@@ -93,20 +93,100 @@ class LoopPlan:
         self.imports[alias] = (mod, name)
         return alias
 
-    def call(self, c: Call, indent: str = "        ") -> None:
-        """Append ``kernel(*args, n)`` to the step body."""
-        args = ", ".join([self.arg(a) for a in c.args] + ["n"])
+    def call(self, c, indent: str = "        ", lead: tuple = ()) -> None:
+        """Append ``kernel(*lead, *args, n)`` to the step body."""
+        args = ", ".join(list(lead) + [self.arg(a) for a in c.args] + ["n"])
         self.lines.append(f"{indent}{self.kernel(c.kernel)}({args})")
 
+    def strips(self, group: list[Call], strip: tuple[int, int, int]) -> None:
+        """Append the calls of ``group`` run together over strips of ``rows`` grid rows.
 
-def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True) -> LoopPlan:
+        ``strip = (ly, lx, rows)``. The ``before`` calls run first (in order),
+        then for each strip every call's ranged kernel, then the ``after`` calls.
+        """
+        ly, lx, rows = (self.arg(int(v)) for v in strip)
+        for c in group:
+            for b in c.ranged.before:
+                self.call(b)
+        self.lines += [f"        for y0 in range(0, {ly}, {rows}):",
+                       f"            y1 = min(y0 + {rows}, {ly})",
+                       f"            i0 = y0 * {lx}",
+                       f"            i1 = y1 * {lx}"]
+        for c in group:
+            lead = ("y0", "y1") if c.ranged.unit == "rows" else ("i0", "i1")
+            self.call(c.ranged, "            ", lead)
+        for c in group:
+            for a in c.ranged.after:
+                self.call(a)
+
+
+def array_id(a: np.ndarray) -> tuple:
+    """Identity of an array argument: data address, shape, strides, dtype."""
+    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
+
+
+def _array_ids(calls) -> set:
+    """Identities of the arrays in ``calls``' arguments."""
+    return {array_id(a) for c in calls for a in c.args if isinstance(a, np.ndarray)}
+
+
+def _touched(c: Call) -> set:
+    r = c.ranged
+    return _array_ids((c, r) + tuple(r.before) + tuple(r.after))
+
+
+def fuse_groups(calls: list[Call]) -> list[list[Call]]:
+    """Split the step's calls into runs that are executed strip by strip.
+
+    A run is a maximal sequence of calls with a :class:`~parnft.model.base.Ranged`
+    form such that hoisting their ``before`` calls to the start of the run and
+    sinking their ``after`` calls to its end changes nothing: a call's
+    ``before`` touches no array an earlier call of the run touches, and an
+    earlier call's ``after`` touches no array this call touches. A call without
+    a ranged form is a run of its own (run whole).
+    """
+    runs: list[list[Call]] = []
+    cur: list[Call] = []
+    seen: set = set()
+    pending_after: set = set()
+    for c in calls:
+        if c.ranged is None:
+            if cur:
+                runs.append(cur)
+            runs.append([c])
+            cur, seen, pending_after = [], set(), set()
+            continue
+        before = _array_ids(c.ranged.before)
+        touched = _touched(c)
+        if cur and (before & seen or touched & pending_after):
+            runs.append(cur)
+            cur, seen, pending_after = [], set(), set()
+        cur.append(c)
+        seen |= touched
+        pending_after |= _array_ids(c.ranged.after)
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True,
+              strip: tuple[int, int, int] | None = None) -> LoopPlan:
     """Lay out the loop of ``step_calls`` sampling ``records`` = [(buf, src, idx)].
 
     With ``sample=False`` the loop only advances (no output rows are taken).
+    With ``strip = (ly, lx, rows)`` consecutive calls that have a ranged form
+    run together over strips of ``rows`` grid rows of the ``ly x lx`` tile
+    (:func:`fuse_groups`), so each strip's arrays stay in cache from one kernel
+    to the next; every node gets the same operations in the same order, so the
+    results are bit for bit those of the unfused loop.
     """
     plan = LoopPlan()
-    for c in step_calls:
-        plan.call(c)
+    runs = fuse_groups(step_calls) if strip is not None else [[c] for c in step_calls]
+    for run in runs:
+        if strip is not None and run[0].ranged is not None:
+            plan.strips(run, strip)
+        else:
+            plan.call(run[0])
     if not sample:
         return plan
     from .kernels.record import record

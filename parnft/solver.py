@@ -2,11 +2,18 @@
 
 One code path for any rank count: a single process is a 1-rank run whose
 halo exchange is a periodic copy of the tile onto itself, done inside the
-compiled loop. On several ranks the loop advances one step per call and the
-wave fields' ghost frames are exchanged between calls (:mod:`parnft.parallel`);
-fields that all-to-all couplings read at every node
-(:meth:`~parnft.model.base.Component.gathers`) are allgathered after each
-step's propagator stage.
+compiled loop. On several ranks a step is two compiled calls with the halo
+wait between them (:mod:`parnft.parallel`): in overlap mode the first does
+everything that reads no ghost cell (couplings, populations, and the wave
+stencils' inner nodes) while messages fly, the second the tile's outer ring of
+each wave (:func:`split_at_halo`); fields that all-to-all couplings read at
+every node (:meth:`~parnft.model.base.Component.gathers`) are allgathered after
+each step.
+
+Within a compiled call, consecutive kernels that have a strip form run
+together over strips of grid rows that stay in cache (:func:`strip_rows`,
+:func:`parnft.codegen.fuse_groups`); every node gets the same operations in the
+same order, so results are bitwise those of kernel-by-kernel sweeps.
 
 Each step runs NFTsim's stages (STUDY.md section 2.2): couplings (read phi of
 the previous step), populations (dendrites, soma, firing; stimuli), propagators
@@ -15,12 +22,13 @@ the previous step), populations (dendrites, soma, firing; stimuli), propagators
 
 from __future__ import annotations
 
+import os
 import time as _time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .codegen import compile_loop, plan_loop
+from .codegen import array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
@@ -30,7 +38,7 @@ from .model.propagators import make_propagator
 from .model.registry import lookup
 from .outputs import OutputPlan
 
-HALO_MODES = ("overlap", "blocking")
+HALO_MODES = ("blocking", "overlap")
 
 
 class _Allgather:
@@ -70,11 +78,56 @@ class _Allgather:
                 np.take(self.recv, self.perm, out=glob)
 
 
+#: Nodes per strip of the cache-blocked step (:func:`strip_rows`); ``$PARNFT_STRIP_NODES``
+#: overrides it, and 0 makes the whole tile one strip (each kernel sweeps the tile in turn).
+STRIP_NODES = 4096
+
+
+def strip_rows(loc_shape: tuple[int, int], nodes: int | None = None) -> tuple[int, int, int]:
+    """``(ly, lx, rows)``: the tile and the grid rows per strip.
+
+    A strip holds about ``nodes`` nodes (default ``$PARNFT_STRIP_NODES`` or
+    :data:`STRIP_NODES`; whole rows, at least one), so the few dozen per-node
+    arrays a step touches stay in the core's L2 cache while every kernel of
+    the step passes over the strip. ``nodes = 0``: the whole tile is one strip.
+    """
+    target = int(os.environ.get("PARNFT_STRIP_NODES", STRIP_NODES)) if nodes is None else nodes
+    ly, lx = loc_shape
+    if target <= 0:
+        return ly, lx, max(ly, 1)
+    return ly, lx, max(1, min(ly, target // max(lx, 1)))
+
+
+def split_at_halo(calls: list[Call], ghosted: list) -> tuple[list[Call], list[Call]]:
+    """The step's calls before and after the halo wait, for the overlap mode.
+
+    A call that reads none of the ``ghosted`` arrays runs before the wait. A
+    stencil with an inner/frame form runs its inner nodes (in strips) before
+    the wait and its outer ring, then its ``after`` calls, after the wait. A
+    stencil without one, and every call after it, runs after the wait.
+    """
+    ghost_ids = {array_id(a) for a in ghosted}
+    first, frames, rest = [], [], []
+    for c in calls:
+        reads_ghosts = bool({array_id(a) for a in c.args if isinstance(a, np.ndarray)} & ghost_ids)
+        splittable = c.ranged is not None and c.ranged.inner is not None
+        if rest or (reads_ghosts and not splittable):
+            rest.append(c)
+        elif reads_ghosts:
+            r = c.ranged
+            first.append(Call(c.kernel, c.args,
+                              replace(r, kernel=r.inner, after=(), inner=None, frame=())))
+            frames += list(r.frame) + list(r.after)
+        else:
+            first.append(c)
+    return first, frames + rest
+
+
 class _Loop:
     """A compiled loop over some of the step's calls, with its argument arrays."""
 
-    def __init__(self, calls: list[Call], records: list | None):
-        plan = plan_loop(calls, records or [], sample=records is not None)
+    def __init__(self, calls: list[Call], records: list | None, strip=None):
+        plan = plan_loop(calls, records or [], sample=records is not None, strip=strip)
         self.fn = compile_loop(plan)
         self.arrays = plan.arrays
         self.scalars = (np.array(plan.floats, dtype=np.float64),
@@ -112,10 +165,15 @@ class Simulation:
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based one, or NFTsim's
         mt19937_64 stream reproduced bit for bit (``docs/rng.md``).
+    halo : {"blocking", "overlap"}
+        Halo exchange on several ranks (``docs/parallel.md``).
+    strip_nodes : int, optional
+        Nodes per cache-blocking strip (:func:`strip_rows`); results do not
+        depend on it.
     """
 
     def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter",
-                 halo: str = "overlap"):
+                 halo: str = "blocking", strip_nodes: int | None = None):
         t0 = _time.perf_counter()
         from .parallel.tiling import Tiling
 
@@ -125,6 +183,7 @@ class Simulation:
         if halo not in HALO_MODES:
             raise ParnftError(f"unknown halo mode {halo!r}; use one of {', '.join(HALO_MODES)}")
         self.halo_mode = halo
+        self.strip_nodes = strip_nodes
         if comm is None:
             from mpi4py import MPI
 
@@ -184,16 +243,22 @@ class Simulation:
         t0 = _time.perf_counter()
         recs = self.outputs.records()
         self._halo = self._gather = None
+        strip = strip_rows(self.ctx.loc_shape, self.strip_nodes)
         if not self.needs_exchange:
-            self._loops = [_Loop(self.step_calls(), recs)]
+            self._loops = [_Loop(self.step_calls(), recs, strip)]
             for phi, q, cur, _ in self.wave_fields:
                 wave_fill_periodic(phi, q, cur, 0)
         else:
-            # couplings and populations need no halo: they run while messages fly
             from .parallel.halo import HaloExchange
 
-            self._loops = [_Loop(self.stage_calls(("coupling", "population")), None),
-                           _Loop(self.stage_calls(("propagator",)), recs)]
+            # overlap: everything that needs no ghost cell runs while messages fly
+            calls = self.stage_calls(STAGES[:-1])
+            if self.halo_mode == "overlap":
+                first, second = split_at_halo(calls, [a for phi, q, *_ in self.wave_fields
+                                                      for a in (phi, q)])
+            else:
+                first, second = calls, []
+            self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
             if self.wave_fields:
                 corners = any(c for *_, c in self.wave_fields)
                 self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields),
@@ -214,14 +279,14 @@ class Simulation:
         return fields
 
     def _step_exchanging(self) -> int:
-        """One step on several ranks: pre-stages, halo, propagators, gathers; returns the rows."""
+        """One step on several ranks: ghost-free work, halo wait, the rest; returns rows."""
         pre, post = self._loops
         halo = self._halo
         t0 = _time.perf_counter()
         pre(self, 1)
         t1 = _time.perf_counter()
         if halo is not None and self.halo_mode == "overlap":
-            halo.wait()  # messages started after the previous step's propagators
+            halo.wait()  # messages started at the end of the previous step
         t2 = _time.perf_counter()
         _, row = post(self, 1)
         t3 = _time.perf_counter()

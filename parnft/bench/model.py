@@ -15,7 +15,7 @@ and one step costs
 
 with ``n_d = 8 * nfields * side`` (:func:`~parnft.bench.pingpong.halo_message_bytes`)
 and ``f`` the share of the step's compute that runs while the messages fly
-(couplings and populations; :func:`parnft.bench.roofline.stage_bytes` gives it
+(everything but the wave stencils, a lower bound; :func:`config_facts` gives it
 by traffic); ``t_fixed`` is the per-step cost of the multi-rank path (Python
 calls of the two compiled loops, message packing; 0 on one rank).
 ``t_node(P)`` says that the ranks of one host share its memory bandwidth
@@ -56,7 +56,7 @@ class ModelInputs:
         Fields per halo message (2 per wave propagator; 0: no halo).
     corners : bool
         Diagonal messages too (``WaveLegacy``).
-    halo : {"overlap", "blocking"}
+    halo : {"blocking", "overlap"}
         Halo mode.
     hide_fraction : float
         Share of the compute that can hide the halo in overlap mode.
@@ -77,7 +77,7 @@ class ModelInputs:
     bandwidth_bps: float = math.inf
     nfields: int = 2
     corners: bool = False
-    halo: str = "overlap"
+    halo: str = "blocking"
     hide_fraction: float = 0.5
     bytes_per_node_step: float = 0.0
     host_gbs: float = math.inf
@@ -219,28 +219,33 @@ def config_facts(path) -> dict | None:
     Returns
     -------
     dict or None
-        ``nfields`` (2 per wave propagator), ``corners`` (a ``WaveLegacy``) and
-        ``hide_fraction``: the coupling and population stages' share of the step's
-        memory traffic (:func:`parnft.bench.roofline.stage_bytes`), the compute
-        that runs while halo messages fly.
+        ``nfields`` (2 per computed wave propagator: identical ones are shared,
+        :class:`parnft.model.propagators.Shared`), ``corners`` (a
+        ``WaveLegacy``) and ``hide_fraction``: the share of the step's memory
+        traffic (kernel by kernel, :func:`parnft.bench.roofline.traffic`) outside
+        the wave stencils. In ``overlap`` mode all of it, and the waves' inner
+        nodes too, runs while halo messages fly; leaving the waves out makes
+        the fraction a lower bound.
     """
     try:
         from ..config import read_config
         from ..solver import Simulation
-        from .roofline import stage_bytes
+        from .roofline import traffic
 
         spec = read_config(str(path))
         sim = Simulation(spec)
         try:
-            stages = stage_bytes(sim)
+            rows = [r for r in traffic(sim, outputs=False)
+                    if r.kernel != "wave_fill_periodic"]
+            fields = list(sim.wave_fields)
         finally:
             sim.close()
     except Exception:  # noqa: BLE001 - a missing or foreign file: the caller's default
         return None
-    waves = [p.kind for p in spec.propagators if p.kind in ("Wave", "WaveLegacy")]
-    total = sum(stages.values())
-    hide = (stages["coupling"] + stages["population"]) / total if total > 0 else 0.0
-    return {"nfields": 2 * len(waves), "corners": "WaveLegacy" in waves,
+    total = sum(r.total for r in rows)
+    waves = sum(r.total for r in rows if r.kernel in ("wave5_step", "wave9_step"))
+    hide = (total - waves) / total if total > 0 else 0.0
+    return {"nfields": 2 * len(fields), "corners": any(c for *_, c in fields),
             "hide_fraction": hide}
 
 

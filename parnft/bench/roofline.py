@@ -13,7 +13,10 @@ the assumptions of docs/performance-model.md:
 
 * each array touched by a call is streamed once per call (neighbour reads of a
   stencil and repeated reads within the call hit the cache), and nothing stays
-  in cache from one call to the next (tiles far beyond the last-level cache);
+  in cache from one call to the next (tiles far beyond the last-level cache),
+  except within a run of strip-fused calls (:func:`fused_traffic`, the
+  default of :func:`bytes_per_node_step`): there each array is streamed once
+  per run, read only if the first call that touches it reads it;
 * ghost frames are not counted (the interior only), nor the halo packing;
 * write-allocate is not counted (STREAM's convention): pass
   ``write_allocate=True`` to count every written element twice;
@@ -79,6 +82,7 @@ _FIRE_FAST = {"vd": R, "v": RW, "hist": (0, "row"), "q_out": ("all", _twice)}
 RULES: dict[str, dict] = {
     # couplings
     "couple_map": {"nu": R, "phi": R, "drive": W},
+    "couple_uniform": {"phi": R, "drive": W},
     "couple_ramp": {"nu": R, "phi": R, "drive": W},
     "couple_matrix": {"nu": R, "phi_all": R, "drive": W},
     "couple_diff_arctan": {"nu": RW, "phi": R, "drive": W},
@@ -200,6 +204,14 @@ def call_traffic(call, nloc: int) -> CallTraffic:
     -------
     CallTraffic
     """
+    name, accesses, fallback = _accesses(call, nloc)
+    read = sum(_elements(rd, a, args) * a.itemsize for a, rd, _, args in accesses)
+    written = sum(_elements(wr, a, args) * a.itemsize for a, _, wr, args in accesses)
+    return CallTraffic(name, read, written, fallback)
+
+
+def _accesses(call, nloc: int) -> tuple[str, list, bool]:
+    """``(kernel name, [(array, read spec, write spec, args)], fallback)`` of one call."""
     params = kernel_params(call.kernel)
     args = dict(zip(params, call.args, strict=False))  # the kernel also takes n
     name = getattr(call.kernel, "py_func", call.kernel).__name__
@@ -208,18 +220,67 @@ def call_traffic(call, nloc: int) -> CallTraffic:
     if fallback:
         rule = fallback_rule(call.kernel, args, nloc)
         log.debug("roofline: no traffic rule for kernel %s; counted by the fallback", name)
-    read = written = 0
-    for pname, (rd, wr) in rule.items():
-        a = args.get(pname)
-        if not isinstance(a, np.ndarray):
-            continue
-        read += _elements(rd, a, args) * a.itemsize
-        written += _elements(wr, a, args) * a.itemsize
-    return CallTraffic(name, read, written, fallback)
+    out = [(args[p], rd, wr, args) for p, (rd, wr) in rule.items()
+           if isinstance(args.get(p), np.ndarray)]
+    return name, out, fallback
 
 
-def traffic(sim, outputs: bool = True) -> list[CallTraffic]:
-    """Per-call traffic of one step of ``sim`` on this rank's tile.
+def _units(a: np.ndarray, spec, args: dict) -> list[tuple[tuple, int]]:
+    """The memory one access streams, as ``[(unit key, bytes)]``.
+
+    A unit is a row of a 2-D array (or a 1-D array, which may be a row view of
+    one: the same key), a level of a ghosted 3-D array, or a ring slot
+    (``"row"``: the slot written this step, read back at delay 0), so that
+    views of the same memory in different calls are recognised.
+    """
+    if spec == 0 or spec is None:
+        return []
+    addr = a.__array_interface__["data"][0]
+    n = _elements(spec, a, args)
+    if spec == "all":
+        if a.ndim == 1:
+            return [((addr, a.nbytes), n * a.itemsize)]
+        per = n // a.shape[0]
+        return [((addr + r * a.strides[0], "level" if a.ndim == 3 else per * a.itemsize),
+                 per * a.itemsize) for r in range(a.shape[0])]
+    row = a.ndim == 2 and n == a.shape[1]
+    return [((addr, "row" if (spec == "row" or row) else "part"), n * a.itemsize)]
+
+
+def fused_traffic(calls, nloc: int) -> list[CallTraffic]:
+    """Traffic of the step as the loop runs it: strip-fused runs stream each array once.
+
+    The calls are split into runs as :func:`parnft.codegen.fuse_groups` does. In
+    a run of several calls, memory is counted once per unit (:func:`_units`):
+    read if the first call that touches it reads it (later reads hit the strip
+    in cache), written (the largest write of any call) if some call writes it.
+    One :class:`CallTraffic` per run, named by its kernels joined with ``+``.
+    """
+    from ..codegen import fuse_groups
+
+    out = []
+    for run in fuse_groups(list(calls)):
+        seen: dict = {}
+        names, fallback = [], False
+        for c in run:
+            name, accesses, fb = _accesses(c, nloc)
+            names.append(name)
+            fallback |= fb
+            for a, rd, wr, args in accesses:
+                reads = dict(_units(a, rd, args))
+                writes = dict(_units(a, wr, args))
+                for key in list(reads) + [k for k in writes if k not in reads]:
+                    first, wmax = seen.get(key, (None, 0))
+                    if first is None:
+                        first = reads.get(key, 0)
+                    seen[key] = (first, max(wmax, writes.get(key, 0)))
+        out.append(CallTraffic("+".join(names), sum(r for r, _ in seen.values()),
+                               sum(w for _, w in seen.values()), fallback))
+    return out
+
+
+def traffic(sim, outputs: bool = True, fused: bool = False) -> list[CallTraffic]:
+    """Per-call (or, with ``fused``, per strip-fused run) traffic of one step of ``sim``.
 
     Parameters
     ----------
@@ -227,14 +288,18 @@ def traffic(sim, outputs: bool = True) -> list[CallTraffic]:
         A built simulation (the loop need not be compiled).
     outputs : bool
         Include the output sampling, amortised over the output interval.
+    fused : bool
+        Count runs of strip-fused calls as the loop runs them
+        (:func:`fused_traffic`) instead of each call apart.
 
     Returns
     -------
     list of CallTraffic
-        The step's calls in loop order, then ``record`` (bytes per step).
+        The step's calls (or runs) in loop order, then ``record`` (bytes per step).
     """
     nloc = sim.ctx.nloc
-    out = [call_traffic(c, nloc) for c in sim.step_calls()]
+    calls = sim.step_calls()
+    out = fused_traffic(calls, nloc) if fused else [call_traffic(c, nloc) for c in calls]
     if outputs:
         every = max(int(sim.outputs.every), 1)
         n = sum(int(idx.shape[0]) for _, _, idx in sim.outputs.records())
@@ -243,7 +308,8 @@ def traffic(sim, outputs: bool = True) -> list[CallTraffic]:
     return out
 
 
-def bytes_per_node_step(sim, write_allocate: bool = False, outputs: bool = True) -> float:
+def bytes_per_node_step(sim, write_allocate: bool = False, outputs: bool = True,
+                        fused: bool = True) -> float:
     """Bytes of memory traffic one step needs per node (reads + writes).
 
     Parameters
@@ -254,13 +320,16 @@ def bytes_per_node_step(sim, write_allocate: bool = False, outputs: bool = True)
         Count each written byte twice (the line is read before it is written).
     outputs : bool
         Include output sampling (amortised over the interval).
+    fused : bool
+        Count strip-fused runs as the loop executes them (default), or every
+        call apart (the traffic of kernel-by-kernel sweeps).
 
     Returns
     -------
     float
         Bytes per node and step, by the rules of this module's docstring.
     """
-    rows = traffic(sim, outputs=outputs)
+    rows = traffic(sim, outputs=outputs, fused=fused)
     total = sum(r.read + (2 if write_allocate else 1) * r.written for r in rows)
     return total / sim.ctx.nloc
 

@@ -6,14 +6,37 @@ a dense product over all nodes); no stability bound.
 
 from __future__ import annotations
 
+from numba import uint64
+
 from . import kernel
 
 
 @kernel
 def couple_map(nu, phi, drive, n):
-    """P = nu (.) phi; ``nu`` has one value per node (a uniform nu is broadcast)."""
+    """P = nu (.) phi; ``nu`` has one value per node."""
     for i in range(phi.shape[0]):
         drive[i] = nu[i] * phi[i]
+
+
+@kernel
+def couple_map_nodes(i0, i1, nu, phi, drive, n):
+    """:func:`couple_map` on nodes ``i0 <= i < i1``."""
+    for i in range(uint64(i0), uint64(i1)):
+        drive[i] = nu[i] * phi[i]
+
+
+@kernel
+def couple_uniform(nu, phi, drive, n):
+    """P = nu phi with one float ``nu`` for every node (no per-node nu array read)."""
+    for i in range(phi.shape[0]):
+        drive[i] = nu * phi[i]
+
+
+@kernel
+def couple_uniform_nodes(i0, i1, nu, phi, drive, n):
+    """:func:`couple_uniform` on nodes ``i0 <= i < i1``."""
+    for i in range(uint64(i0), uint64(i1)):
+        drive[i] = nu * phi[i]
 
 
 @kernel

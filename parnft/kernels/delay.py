@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numba import uint64
+
 from . import kernel
 
 
@@ -21,6 +23,25 @@ def map_step(phi_out, hist, ptr, tau, tau0, n):
     # one loop with a loop-invariant branch (LLVM unswitches it): two loops
     # behind a branch would keep numba from pruning the arguments' refcounts
     for i in range(phi_out.shape[0]):
+        if uniform:
+            j = j0
+        else:
+            j = k - tau[i]
+            if j < 0:
+                j += nh
+        phi_out[i] = hist[j, i]
+
+
+@kernel
+def map_step_nodes(i0, i1, phi_out, hist, ptr, tau, tau0, n):
+    """:func:`map_step` on nodes ``i0 <= i < i1``."""
+    nh = hist.shape[0]
+    k = ptr[0]
+    j0 = k - tau0
+    if j0 < 0:
+        j0 += nh
+    uniform = tau0 >= 0
+    for i in range(uint64(i0), uint64(i1)):
         if uniform:
             j = j0
         else:

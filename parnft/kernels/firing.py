@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from numba import uint64
+
 from . import inline, kernel
 from .exact_exp import _HBITS, _TAIL, exp_fast
 
@@ -25,12 +27,29 @@ def advance_ring(ptr, nslots):
 
 
 @inline
+def ring_next(ptr, nslots, n):
+    """Once per step, before a population's strips: advance its ring pointer."""
+    advance_ring(ptr, nslots)
+
+
+@inline
 def soma_potential(vd, i):
     """V at node ``i``: the sum over dendrites ``vd[j, i]`` in connection order."""
     s = 0.0
     for j in range(vd.shape[0]):
         s = s + vd[j, i]
     return s
+
+
+@inline
+def sigmoid_libm_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, i0, i1):
+    """Q = Qmax / (1 + exp(-(V - theta)/sigma)) at nodes ``i0 <= i < i1``, libm's exp."""
+    for i in range(uint64(i0), uint64(i1)):
+        s = soma_potential(vd, i)
+        v[i] = s
+        q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+        hist[k, i] = q
+        q_out[i] = q
 
 
 @kernel
@@ -41,31 +60,55 @@ def fire_sigmoid_libm(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
     machine's libm (:func:`parnft.kernels.exact_exp.agrees_with_libm`).
     """
     k = advance_ring(ptr, hist.shape[0])
-    for i in range(v.shape[0]):
-        s = soma_potential(vd, i)
-        v[i] = s
-        q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
-        hist[k, i] = q
-        q_out[i] = q
+    sigmoid_libm_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, 0, v.shape[0])
+
+
+@kernel
+def fire_sigmoid_libm_nodes(i0, i1, vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
+    """:func:`fire_sigmoid_libm` on nodes ``i0 <= i < i1``, after :func:`ring_next`."""
+    sigmoid_libm_nodes(vd, v, hist, ptr[0], q_out, theta, sigma, qmax, i0, i1)
 
 
 @inline
-def soma_potentials(vd, v):
-    """``v[i] = soma_potential(vd, i)`` for every node, one dendrite row at a time.
+def soma_potentials(vd, v, i0, i1):
+    """``v[i] = soma_potential(vd, i)`` for ``i0 <= i < i1``, one dendrite row at a time.
 
     The same additions in the same order, as whole-row loops LLVM vectorises
     (indexing ``vd`` directly: a row view would cost reference counting).
     """
-    nv = v.shape[0]
     if vd.shape[0] == 0:
-        for i in range(nv):
+        for i in range(uint64(i0), uint64(i1)):
             v[i] = 0.0
         return
-    for i in range(nv):
+    for i in range(uint64(i0), uint64(i1)):
         v[i] = 0.0 + vd[0, i]
     for j in range(1, vd.shape[0]):
-        for i in range(nv):
+        for i in range(uint64(i0), uint64(i1)):
             v[i] = v[i] + vd[j, i]
+
+
+@inline
+def sigmoid_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, i0, i1):
+    """The sigmoid of :func:`fire_sigmoid` at nodes ``i0 <= i < i1`` into ring slot ``k``."""
+    tail, hbits = _TAIL, _HBITS
+    soma_potentials(vd, v, i0, i1)
+    bad = 0
+    for i in range(uint64(i0), uint64(i1)):
+        e, ok = exp_fast(-(v[i] - theta) / sigma, tail, hbits)
+        q_out[i] = e
+        bad += not ok
+    for i in range(uint64(i0), uint64(i1)):
+        q = qmax / (1.0 + q_out[i])
+        q_out[i] = q
+        hist[k, i] = q
+    if bad:
+        for i in range(uint64(i0), uint64(i1)):
+            s = v[i]
+            e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
+            if not ok:
+                q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+                hist[k, i] = q
+                q_out[i] = q
 
 
 @kernel
@@ -79,26 +122,29 @@ def fire_sigmoid(vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
     >= 512) are redone with ``math.exp`` in a last pass.
     """
     k = advance_ring(ptr, hist.shape[0])
-    tail, hbits = _TAIL, _HBITS
-    soma_potentials(vd, v)
-    nv = v.shape[0]
-    bad = 0
-    for i in range(nv):
-        e, ok = exp_fast(-(v[i] - theta) / sigma, tail, hbits)
-        q_out[i] = e
-        bad += not ok
-    for i in range(nv):
-        q = qmax / (1.0 + q_out[i])
-        q_out[i] = q
+    sigmoid_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, 0, v.shape[0])
+
+
+@kernel
+def fire_sigmoid_nodes(i0, i1, vd, v, hist, ptr, q_out, theta, sigma, qmax, n):
+    """:func:`fire_sigmoid` on nodes ``i0 <= i < i1``, after :func:`ring_next`."""
+    sigmoid_nodes(vd, v, hist, ptr[0], q_out, theta, sigma, qmax, i0, i1)
+
+
+@inline
+def polynomial_nodes(vd, v, hist, k, q_out, c3, c2, c1, c0, i0, i1):
+    """The polynomial of :func:`fire_polynomial` at nodes ``i0 <= i < i1``."""
+    for i in range(uint64(i0), uint64(i1)):
+        s = soma_potential(vd, i)
+        v[i] = s
+        if c3 != 0.0:
+            q = ((c3 * s * s * s + c2 * s * s) + c1 * s) + c0
+        elif c2 != 0.0:
+            q = (c2 * s * s + c1 * s) + c0
+        else:
+            q = c1 * s + c0
         hist[k, i] = q
-    if bad:
-        for i in range(nv):
-            s = v[i]
-            e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
-            if not ok:
-                q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
-                hist[k, i] = q
-                q_out[i] = q
+        q_out[i] = q
 
 
 @kernel
@@ -110,14 +156,10 @@ def fire_polynomial(vd, v, hist, ptr, q_out, c3, c2, c1, c0, n):
     to right from the highest power, each power as repeated products.
     """
     k = advance_ring(ptr, hist.shape[0])
-    for i in range(v.shape[0]):
-        s = soma_potential(vd, i)
-        v[i] = s
-        if c3 != 0.0:
-            q = ((c3 * s * s * s + c2 * s * s) + c1 * s) + c0
-        elif c2 != 0.0:
-            q = (c2 * s * s + c1 * s) + c0
-        else:
-            q = c1 * s + c0
-        hist[k, i] = q
-        q_out[i] = q
+    polynomial_nodes(vd, v, hist, k, q_out, c3, c2, c1, c0, 0, v.shape[0])
+
+
+@kernel
+def fire_polynomial_nodes(i0, i1, vd, v, hist, ptr, q_out, c3, c2, c1, c0, n):
+    """:func:`fire_polynomial` on nodes ``i0 <= i < i1``, after :func:`ring_next`."""
+    polynomial_nodes(vd, v, hist, ptr[0], q_out, c3, c2, c1, c0, i0, i1)

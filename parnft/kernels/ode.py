@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 
-from . import kernel
+from numba import uint64
+
+from . import inline, kernel
 
 
-@kernel
-def oscillator_rk4(y, dy, src, a_f, g, dt):
-    """RK4 step of y'' = ((s - y) - a_f y') g at every node, in place.
+@inline
+def rk4_nodes(y, dy, src, a_f, g, dt, i0, i1):
+    """RK4 step of y'' = ((s - y) - a_f y') g at nodes ``i0 <= i < i1``, in place.
 
     The shared core of :func:`dendrite_step` (a_f = 1/alpha + 1/beta,
     g = alpha beta) and :func:`harmonic_step` (written there in NFTsim's own
@@ -28,7 +30,7 @@ def oscillator_rk4(y, dy, src, a_f, g, dt):
     """
     h2 = dt * 0.5
     h6 = dt / 6.0
-    for i in range(y.shape[0]):
+    for i in range(uint64(i0), uint64(i1)):
         s = src[i]
         y0 = y[i]
         d0 = dy[i]
@@ -51,6 +53,12 @@ def oscillator_rk4(y, dy, src, a_f, g, dt):
 
 
 @kernel
+def oscillator_rk4(y, dy, src, a_f, g, dt):
+    """:func:`rk4_nodes` at every node."""
+    rk4_nodes(y, dy, src, a_f, g, dt, 0, y.shape[0])
+
+
+@kernel
 def dendrite_step(v, dv, drive, f, g, dt, n):
     """Dendrite (RK4): (1/G) V'' + F V' + V = P at every node.
 
@@ -58,22 +66,23 @@ def dendrite_step(v, dv, drive, f, g, dt, n):
     nu*phi of this step) held constant over the step. RK4, local error
     O(dt^5); stable for dt * beta below about 2.78.
     """
-    oscillator_rk4(v, dv, drive, f, g, dt)
+    rk4_nodes(v, dv, drive, f, g, dt, 0, v.shape[0])
 
 
 @kernel
-def harmonic_step(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, n):
-    """Harmonic propagator (RK4): phi'' = g ((Q_d - t2 phi') - phi) at every node.
+def dendrite_step_nodes(i0, i1, v, dv, drive, f, g, dt, n):
+    """:func:`dendrite_step` on nodes ``i0 <= i < i1``."""
+    rk4_nodes(v, dv, drive, f, g, dt, i0, i1)
 
-    g = gamma^2, t2 = 2/gamma, Q_d = hist[(ptr - tau) mod H] the delayed
-    presynaptic rate held over the step. Stable for dt * gamma below about 1.39
-    (RK4 on the double pole -gamma).
-    """
+
+@inline
+def harmonic_nodes(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, i0, i1):
+    """:func:`harmonic_step` on nodes ``i0 <= i < i1``."""
     nh = hist.shape[0]
     k = ptr[0]
     h2 = dt * 0.5
     h6 = dt / 6.0
-    for i in range(phi.shape[0]):
+    for i in range(uint64(i0), uint64(i1)):
         j = k - tau[i]
         if j < 0:
             j += nh
@@ -101,7 +110,24 @@ def harmonic_step(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, n):
 
 
 @kernel
-def harmonic_integral_step(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt, n):
+def harmonic_step(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, n):
+    """Harmonic propagator (RK4): phi'' = g ((Q_d - t2 phi') - phi) at every node.
+
+    g = gamma^2, t2 = 2/gamma, Q_d = hist[(ptr - tau) mod H] the delayed
+    presynaptic rate held over the step. Stable for dt * gamma below about 1.39
+    (RK4 on the double pole -gamma).
+    """
+    harmonic_nodes(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, 0, phi.shape[0])
+
+
+@kernel
+def harmonic_step_nodes(i0, i1, phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, n):
+    """:func:`harmonic_step` on nodes ``i0 <= i < i1``."""
+    harmonic_nodes(phi, dphi, phi_out, hist, ptr, tau, g, t2, dt, i0, i1)
+
+
+@inline
+def harmonic_integral_nodes(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt, i0, i1):
     """HarmonicIntegral: exact solution of the harmonic ODE for Q linear over the step.
 
     qdot = (Q - Q_old)/dt, a = Q_old - (2/gamma) qdot - phi_old,
@@ -113,7 +139,7 @@ def harmonic_integral_step(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt,
     k = ptr[0]
     e = math.exp(-gamma * dt)
     two_g = 2.0 / gamma
-    for i in range(phi.shape[0]):
+    for i in range(uint64(i0), uint64(i1)):
         j = k - tau[i]
         if j < 0:
             j += nh
@@ -130,7 +156,21 @@ def harmonic_integral_step(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt,
 
 
 @kernel
-def dendrite_integral_step(v, dv, p_old, drive, alpha, beta, dt, n):
+def harmonic_integral_step(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt, n):
+    """HarmonicIntegral at every node (:func:`harmonic_integral_nodes`)."""
+    harmonic_integral_nodes(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt, 0,
+                            phi.shape[0])
+
+
+@kernel
+def harmonic_integral_step_nodes(i0, i1, phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt,
+                                 n):
+    """HarmonicIntegral on nodes ``i0 <= i < i1``."""
+    harmonic_integral_nodes(phi, dphi, q_old, phi_out, hist, ptr, tau, gamma, dt, i0, i1)
+
+
+@inline
+def dendrite_integral_nodes(v, dv, p_old, drive, alpha, beta, dt, i0, i1):
     """DendriteIntegral: exact solution for P linear over the step.
 
     pdot = (P - P_old)/dt, a = P_old - F pdot - V, F = 1/alpha + 1/beta.
@@ -144,7 +184,7 @@ def dendrite_integral_step(v, dv, p_old, drive, alpha, beta, dt, n):
     ea = math.exp(-alpha * dt)
     eb = math.exp(-beta * dt)
     same = alpha == beta
-    for i in range(v.shape[0]):
+    for i in range(uint64(i0), uint64(i1)):
         p = drive[i]
         pdot = (p - p_old[i]) / dt
         a = (p_old[i] - f * pdot) - v[i]
@@ -160,3 +200,15 @@ def dendrite_integral_step(v, dv, p_old, drive, alpha, beta, dt, n):
             v[i] = (c * ea + p) - f * pdot
             dv[i] = (c1 - alpha * c) * ea + pdot
         p_old[i] = p
+
+
+@kernel
+def dendrite_integral_step(v, dv, p_old, drive, alpha, beta, dt, n):
+    """DendriteIntegral at every node (:func:`dendrite_integral_nodes`)."""
+    dendrite_integral_nodes(v, dv, p_old, drive, alpha, beta, dt, 0, v.shape[0])
+
+
+@kernel
+def dendrite_integral_step_nodes(i0, i1, v, dv, p_old, drive, alpha, beta, dt, n):
+    """DendriteIntegral on nodes ``i0 <= i < i1``."""
+    dendrite_integral_nodes(v, dv, p_old, drive, alpha, beta, dt, i0, i1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import uint64
 
 from . import inline, kernel
 from .exact_log import INVC, LOGC, log_fast
@@ -98,8 +99,8 @@ def polar_attempt(key, ctr):
 
 
 @inline
-def normals_keyed(keys, step, work, inline_log):
-    """``work[0, m] = normal_keyed(keys[m], step)`` for every m, batched.
+def normals_keyed(keys, step, work, inline_log, m0, m1):
+    """``work[0, m] = normal_keyed(keys[m], step)`` for ``m0 <= m < m1``, batched.
 
     The same draws as :func:`normal_keyed`, computed in passes without
     unpredictable branches: every node's first attempt (a branch-free loop),
@@ -110,16 +111,15 @@ def normals_keyed(keys, step, work, inline_log):
     vectorises; s near 1 (about 6 %) takes ``math.log``. ``work`` has shape
     (3, len(keys)): the draws, then scratch (indexed directly, not as views).
     """
-    nm = keys.shape[0]
     ctr0 = np.uint64(step) << _S5
     rejected = 0
-    for m in range(nm):
+    for m in range(uint64(m0), uint64(m1)):
         x, s = polar_attempt(keys[m], ctr0)
         work[0, m] = x
         work[1, m] = s
         rejected += not (0.0 < s < 1.0)
     if rejected:
-        for m in range(nm):
+        for m in range(uint64(m0), uint64(m1)):
             s = work[1, m]
             if not (0.0 < s < 1.0):
                 key = keys[m]
@@ -132,19 +132,19 @@ def normals_keyed(keys, step, work, inline_log):
     if inline_log:
         invc, logc = INVC, LOGC
         outside = 0
-        for m in range(nm):
+        for m in range(uint64(m0), uint64(m1)):
             y, ok = log_fast(work[1, m], invc, logc)
             work[2, m] = y
             outside += not ok
         if outside:
-            for m in range(nm):
+            for m in range(uint64(m0), uint64(m1)):
                 y, ok = log_fast(work[1, m], invc, logc)
                 if not ok:
                     work[2, m] = math.log(work[1, m])
     else:
-        for m in range(nm):
+        for m in range(uint64(m0), uint64(m1)):
             work[2, m] = math.log(work[1, m])
-    for m in range(nm):
+    for m in range(uint64(m0), uint64(m1)):
         s = work[1, m]
         work[0, m] = work[0, m] * math.sqrt(-2.0 * work[2, m] / s)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import uint64
 
 from . import inline, kernel
 from .firing import advance_ring
@@ -27,11 +28,34 @@ def stim_begin(hist, ptr, n):
 
 
 @kernel
+def stim_begin_nodes(i0, i1, hist, ptr, n):
+    """Zero the new slot on nodes ``i0 <= i < i1`` (after :func:`~.firing.ring_next`)."""
+    k = ptr[0]
+    for i in range(uint64(i0), uint64(i1)):
+        hist[k, i] = 0.0
+
+
+@kernel
 def stim_end(hist, ptr, q_out, n):
     """Copy the newest slot to the population's output Q."""
     k = ptr[0]
     for i in range(q_out.shape[0]):
         q_out[i] = hist[k, i]
+
+
+@kernel
+def stim_end_nodes(i0, i1, hist, ptr, q_out, n):
+    """:func:`stim_end` on nodes ``i0 <= i < i1``."""
+    k = ptr[0]
+    for i in range(uint64(i0), uint64(i1)):
+        q_out[i] = hist[k, i]
+
+
+@inline
+def series_tick(clock, dt, duration, on, n):
+    """Once per step, before the strips of a series on every node: ``on[0]`` = active."""
+    t, active = tick(clock, dt, duration)
+    on[0] = active
 
 
 @inline
@@ -60,6 +84,15 @@ def series_const(hist, ptr, nodes, clock, dt, duration, mean, n):
 
 
 @kernel
+def series_const_nodes(i0, i1, hist, ptr, on, mean, n):
+    """:func:`series_const` of a series on every node, nodes ``i0 <= i < i1``."""
+    if on[0]:
+        k = ptr[0]
+        for i in range(uint64(i0), uint64(i1)):
+            hist[k, i] = hist[k, i] + mean
+
+
+@kernel
 def series_pulse_rect(hist, ptr, nodes, clock, dt, duration, amp, width, period, pulses, n):
     """PulseRect: Amp while fmod(t, Period) <= Width and t/Period < Pulses.
 
@@ -84,7 +117,7 @@ def white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n, inlin
     t, on = tick(clock, dt, duration)
     if on:
         k = ptr[0]
-        normals_keyed(keys, n, work, inline_log)
+        normals_keyed(keys, n, work, inline_log, 0, nodes.shape[0])
         for m in range(nodes.shape[0]):
             i = nodes[m]
             hist[k, i] = hist[k, i] + (work[0, m] * std + mean)
@@ -108,6 +141,28 @@ def series_white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n
     (3, len(nodes)), allocated once by the caller.
     """
     white(hist, ptr, nodes, keys, work, clock, dt, duration, mean, std, n, True)
+
+
+@inline
+def white_nodes(i0, i1, hist, ptr, keys, work, on, mean, std, n, inline_log):
+    """White noise of a series on every node, nodes ``i0 <= i < i1``."""
+    if on[0]:
+        k = ptr[0]
+        normals_keyed(keys, n, work, inline_log, i0, i1)
+        for i in range(uint64(i0), uint64(i1)):
+            hist[k, i] = hist[k, i] + (work[0, i] * std + mean)
+
+
+@kernel
+def series_white_nodes(i0, i1, hist, ptr, keys, work, on, mean, std, n):
+    """:func:`series_white` of a series on every node, nodes ``i0 <= i < i1``."""
+    white_nodes(i0, i1, hist, ptr, keys, work, on, mean, std, n, True)
+
+
+@kernel
+def series_white_libm_nodes(i0, i1, hist, ptr, keys, work, on, mean, std, n):
+    """:func:`series_white_libm` of a series on every node, nodes ``i0 <= i < i1``."""
+    white_nodes(i0, i1, hist, ptr, keys, work, on, mean, std, n, False)
 
 
 @kernel

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 
+from numba import uint64
+
 from . import inline, kernel
 
 
@@ -54,6 +56,73 @@ def wave9_constants(dt: float, dx: float, range_: float, gamma: float):
     return p2, dfact, (10.0 - 3.0 * p2) * e1, (e1 * 0.5) * p2, (2.0 - 3.0 * p2) * e1, e2
 
 
+@inline
+def uniform_delay(tau):
+    """The delay of every node when all are equal, else -1 (one vectorised pass)."""
+    tau0 = tau[0] if tau.shape[0] > 0 else 0
+    uniform = True
+    for i in range(tau.shape[0]):
+        uniform &= tau[i] == tau0
+    return tau0 if uniform else -1
+
+
+@inline
+def wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, em, ep, y0, y1,
+               x0, x1):
+    """The 5-point scheme on interior nodes ``y0 <= y < y1, x0 <= x < x1`` (0-based).
+
+    Reads level ``cur[0]`` (with its ghosts) and writes level ``1 - cur[0]``;
+    no flip. ``tau0 >= 0`` says every node has that delay: the source is one
+    contiguous history row and each grid row is a branch-free loop that LLVM
+    vectorises. Column indices are unsigned (so numba emits no negative-index
+    wrap checks, which would stop the vectorisation); arrays are indexed
+    directly, since views would cost reference counting.
+    """
+    c = cur[0]
+    o = 1 - c
+    nh = hist.shape[0]
+    k = ptr[0]
+    lx = phi.shape[2] - 2
+    one = uint64(1)
+    if tau0 >= 0:
+        j = k - tau0
+        if j < 0:
+            j += nh
+        for y in range(y0 + 1, y1 + 1):
+            b = uint64((y - 1) * lx - 1)  # wraps for y = 1: b + x is still exact mod 2^64
+            for x in range(uint64(x0 + 1), uint64(x1 + 1)):
+                i = b + x
+                xm = x - one
+                xp = x + one
+                qn1 = hist[j, i]
+                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, xm]) + phi[c, y, xp]
+                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, xm]) + qw[c, y, xp]
+                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em)) + (p2 * sq))
+                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                phi[o, y, x] = val
+                qw[o, y, x] = qn1
+                phi_out[i] = val
+    else:
+        for y in range(y0 + 1, y1 + 1):
+            b = uint64((y - 1) * lx - 1)
+            for x in range(uint64(x0 + 1), uint64(x1 + 1)):
+                i = b + x
+                xm = x - one
+                xp = x + one
+                j = k - tau[i]
+                if j < 0:
+                    j += nh
+                qn1 = hist[j, i]
+                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, xm]) + phi[c, y, xp]
+                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, xm]) + qw[c, y, xp]
+                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em))
+                             + (p2 * sq))
+                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                phi[o, y, x] = val
+                qw[o, y, x] = qn1
+                phi_out[i] = val
+
+
 @kernel
 def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep, n):
     """Advance the 5-point damped wave scheme one step on every interior node.
@@ -75,58 +144,79 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     hist : ndarray (H, ly*lx)
         Presynaptic firing-rate ring buffer; ``ptr[0]`` is the newest slot.
     tau : int64 ndarray (ly*lx,)
-        Delay in steps per node. When all are equal (checked each call, one
-        vectorised pass) the source is one contiguous history row and each
-        grid row is computed by a branch-free loop that LLVM vectorises.
+        Delay in steps per node (checked for uniformity each call).
     """
-    c = cur[0]
-    o = 1 - c
-    nh = hist.shape[0]
-    k = ptr[0]
+    wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, uniform_delay(tau), p2, dfact, c10, c2,
+               em, ep, 0, phi.shape[1] - 2, 0, phi.shape[2] - 2)
+    cur[0] = 1 - cur[0]
+
+
+@kernel
+def wave5_step_rows(y0, y1, phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2,
+                    em, ep, n):
+    """:func:`wave5_step` on interior rows ``y0 <= y < y1``; :func:`flip_level` after all rows.
+
+    Only level ``cur[0]`` is read at neighbouring rows, and no call of the step
+    writes it, so the rows may be done in any strips. ``tau0``: the uniform
+    delay, or -1 when delays differ per node.
+    """
+    wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, em, ep, y0, y1,
+               0, phi.shape[2] - 2)
+
+
+@kernel
+def wave5_step_inner(y0, y1, phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2,
+                     em, ep, n):
+    """:func:`wave5_step_rows` without the tile's outer ring of nodes (see :func:`inner_box`).
+
+    The inner nodes read no ghost cell, so they can be computed while the halo
+    exchange is in flight; :func:`wave5_step_frame` does the ring after it.
+    """
+    ya, yb, xa, xb = inner_box(y0, y1, phi.shape[1] - 2, phi.shape[2] - 2)
+    if ya < yb and xa < xb:
+        wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, em, ep,
+                   ya, yb, xa, xb)
+
+
+@kernel
+def wave5_step_frame(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, em, ep,
+                     n):
+    """:func:`wave5_step_rows` on the tile's outer ring of nodes only (after the halo)."""
     ly = phi.shape[1] - 2
     lx = phi.shape[2] - 2
-    tau0 = tau[0] if tau.shape[0] > 0 else 0
-    uniform = True
-    for i in range(tau.shape[0]):
-        uniform &= tau[i] == tau0
-    if uniform:
-        # one contiguous history row: a branch-free row loop that LLVM vectorises,
-        # indexing the arrays directly (views would cost reference counting)
-        j = k - tau0
-        if j < 0:
-            j += nh
-        for y in range(1, ly + 1):
-            b = (y - 1) * lx - 1
-            for x in range(1, lx + 1):
-                qn1 = hist[j, b + x]
-                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) + phi[c, y, x + 1]
-                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
-                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em)) + (p2 * sq))
-                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
-                phi[o, y, x] = val
-                qw[o, y, x] = qn1
-                phi_out[b + x] = val
-    else:
-        # single exit, no views: lets numba's reference-count pruning drop the
-        # incref/decref of every argument on each call
-        for y in range(1, ly + 1):
-            b = (y - 1) * lx - 1
-            for x in range(1, lx + 1):
-                i = b + x
-                j = k - tau[i]
-                if j < 0:
-                    j += nh
-                qn1 = hist[j, i]
-                sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, x - 1]) \
-                    + phi[c, y, x + 1]
-                sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, x - 1]) + qw[c, y, x + 1]
-                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em))
-                             + (p2 * sq))
-                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
-                phi[o, y, x] = val
-                qw[o, y, x] = qn1
-                phi_out[i] = val
-    cur[0] = o
+    for r in range(4):
+        ya, yb, xa, xb = frame_part(r, ly, lx)
+        if ya < yb and xa < xb:
+            wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, em, ep,
+                       ya, yb, xa, xb)
+
+
+@inline
+def inner_box(y0, y1, ly, lx):
+    """Rows ``y0..y1`` of the tile's inner box ``[1, ly-1) x [1, lx-1)``: (ya, yb, xa, xb)."""
+    return max(y0, 1), min(y1, ly - 1), 1, lx - 1
+
+
+@inline
+def frame_part(r, ly, lx):
+    """Part ``r`` (0..3) of the outer ring of an ``ly x lx`` tile, as (ya, yb, xa, xb).
+
+    Top row, bottom row, then the left and right columns between them; each
+    node once, also for tiles one or two nodes thick.
+    """
+    if r == 0:
+        return 0, 1, 0, lx
+    if r == 1:
+        return (ly - 1, ly, 0, lx) if ly > 1 else (0, 0, 0, 0)
+    if r == 2:
+        return 1, ly - 1, 0, 1
+    return (1, ly - 1, lx - 1, lx) if lx > 1 else (0, 0, 0, 0)
+
+
+@inline
+def flip_level(cur, n):
+    """Make the level just written the current one: ``cur[0] <- 1 - cur[0]``."""
+    cur[0] = 1 - cur[0]
 
 
 @kernel
@@ -139,15 +229,49 @@ def wave9_step(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, n):
     ((NW+NE)+SW)+SE. Needs the corner ghosts. Courant bound p <= 1/sqrt(2).
     NFTsim keeps it for published work; its derivation is known to be inexact.
     """
+    wave9_rows(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, 0,
+               phi.shape[1] - 2, 0, phi.shape[2] - 2)
+    cur[0] = 1 - cur[0]
+
+
+@kernel
+def wave9_step_rows(y0, y1, phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, n):
+    """:func:`wave9_step` on interior rows ``y0 <= y < y1``; :func:`flip_level` after all rows."""
+    wave9_rows(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, y0, y1, 0,
+               phi.shape[2] - 2)
+
+
+@kernel
+def wave9_step_inner(y0, y1, phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, n):
+    """:func:`wave9_step_rows` without the tile's outer ring (see :func:`wave5_step_inner`)."""
+    ya, yb, xa, xb = inner_box(y0, y1, phi.shape[1] - 2, phi.shape[2] - 2)
+    if ya < yb and xa < xb:
+        wave9_rows(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, ya, yb, xa, xb)
+
+
+@kernel
+def wave9_step_frame(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, n):
+    """:func:`wave9_step_rows` on the tile's outer ring of nodes only (after the halo)."""
+    ly = phi.shape[1] - 2
+    lx = phi.shape[2] - 2
+    for r in range(4):
+        ya, yb, xa, xb = frame_part(r, ly, lx)
+        if ya < yb and xa < xb:
+            wave9_rows(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2,
+                       ya, yb, xa, xb)
+
+
+@inline
+def wave9_rows(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, y0, y1, x0, x1):
+    """The 9-point scheme on interior nodes ``y0 <= y < y1, x0 <= x < x1``; no flip."""
     c = cur[0]
     o = 1 - c
     nh = hist.shape[0]
     k = ptr[0]
-    ly = phi.shape[1] - 2
     lx = phi.shape[2] - 2
-    for y in range(1, ly + 1):
-        for x in range(1, lx + 1):
-            i = (y - 1) * lx + (x - 1)
+    for y in range(y0 + 1, y1 + 1):
+        for x in range(x0 + 1, x1 + 1):
+            i = uint64((y - 1) * lx + (x - 1))
             j = k - tau[i]
             if j < 0:
                 j += nh
@@ -163,7 +287,6 @@ def wave9_step(phi, qw, cur, phi_out, hist, ptr, tau, dfact, a10, b, c2, e2, n):
             phi[o, y, x] = val
             qw[o, y, x] = qn1
             phi_out[i] = val
-    cur[0] = o
 
 
 @kernel

@@ -26,6 +26,51 @@ STAGES = ("coupling", "population", "propagator", "halo")
 
 
 @dataclass(frozen=True)
+class Ranged:
+    """The same work as a :class:`Call`, split over strips of grid rows.
+
+    Each step runs ``before`` once, then ``kernel(lo, hi, *args, n)`` for
+    consecutive strips that cover the tile, then ``after`` once. ``lo, hi``
+    are flat node indices (``unit="nodes"``, whole rows: ``y0 * lx, y1 * lx``)
+    or interior row indices (``unit="rows"``). The code generator runs the
+    strips of consecutive ranged calls together (:mod:`parnft.codegen`), so a
+    strip's arrays are still in cache when the next kernel reads them.
+
+    A kernel may have a ranged form only if, for every strip, it reads nothing
+    that another call of the same step writes at nodes outside the strip
+    (pointwise kernels; the wave stencil, which reads only its own previous
+    level). State that changes once per step (ring pointers, series clocks,
+    level flips) goes in ``before`` / ``after``.
+
+    Attributes
+    ----------
+    kernel : numba dispatcher
+        ``kernel(lo, hi, *args, n)``.
+    args : tuple
+        As :attr:`Call.args`.
+    unit : {"nodes", "rows"}
+        What ``lo, hi`` count.
+    before, after : tuple of Call
+        Calls made once per step around the strips.
+    inner : numba dispatcher, optional
+        For a stencil that reads ghost cells: the strip kernel that skips the
+        tile's outermost ring of nodes, which reads no ghost cell and so can
+        run while the halo exchange is in flight.
+    frame : tuple of Call
+        With ``inner``: the calls that do that outer ring once the halo has
+        arrived (then ``after``).
+    """
+
+    kernel: Any
+    args: tuple
+    unit: str = "nodes"
+    before: tuple = ()
+    after: tuple = ()
+    inner: Any = None
+    frame: tuple = ()
+
+
+@dataclass(frozen=True)
 class Call:
     """One kernel call per step: ``kernel(*args, n)`` with n the step number.
 
@@ -36,10 +81,14 @@ class Call:
     args : tuple
         Arrays and Python scalars (float, int, bool), in the kernel's order,
         without the trailing step number.
+    ranged : Ranged, optional
+        The same work over strips of rows (cache blocking), when the kernel
+        has such a form.
     """
 
     kernel: Any
     args: tuple
+    ranged: Ranged | None = None
 
 
 @dataclass

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.spec import CouplingSpec
-from ..kernels.coupling import couple_map, couple_matrix, couple_ramp
-from .base import Call, Component, Context, per_node
+from ..kernels.coupling import (
+    couple_map,
+    couple_map_nodes,
+    couple_matrix,
+    couple_ramp,
+    couple_uniform,
+    couple_uniform_nodes,
+)
+from .base import Call, Component, Context, Ranged, per_node
 from .registry import register
 
 
@@ -37,7 +44,11 @@ class MapCoupling(Coupling):
     def calls(self, stage: str) -> list[Call]:
         if stage != "coupling":
             return []
-        return [Call(couple_map, (self.nu, self.phi, self.drive))]
+        if np.all(self.nu == self.nu[0]):
+            args = (float(self.nu[0]), self.phi, self.drive)
+            return [Call(couple_uniform, args, Ranged(couple_uniform_nodes, args))]
+        args = (self.nu, self.phi, self.drive)
+        return [Call(couple_map, args, Ranged(couple_map_nodes, args))]
 
 
 @register("coupling", "Ramp")

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.spec import DendriteSpec
-from ..kernels.ode import dendrite_integral_step, dendrite_step
-from .base import Call, Component, Context
+from ..kernels.ode import (
+    dendrite_integral_step,
+    dendrite_integral_step_nodes,
+    dendrite_step,
+    dendrite_step_nodes,
+)
+from .base import Call, Component, Context, Ranged
 from .registry import register
 
 
@@ -46,7 +51,8 @@ class Dendrite(Component):
             return []
         f = 1.0 / self.alpha + 1.0 / self.beta
         g = self.alpha * self.beta
-        return [Call(dendrite_step, (self.v, self.dv, self.drive, f, g, self.dt))]
+        args = (self.v, self.dv, self.drive, f, g, self.dt)
+        return [Call(dendrite_step, args, Ranged(dendrite_step_nodes, args))]
 
 
 @register("dendrite", "Integral")
@@ -60,5 +66,5 @@ class DendriteIntegral(Dendrite):
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
-        return [Call(dendrite_integral_step, (self.v, self.dv, self.p_old, self.drive,
-                                              self.alpha, self.beta, self.dt))]
+        args = (self.v, self.dv, self.p_old, self.drive, self.alpha, self.beta, self.dt)
+        return [Call(dendrite_integral_step, args, Ranged(dendrite_integral_step_nodes, args))]

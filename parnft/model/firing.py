@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from ..config.spec import FiringSpec
-from ..kernels.firing import fire_polynomial, fire_sigmoid, fire_sigmoid_libm
+from ..kernels.firing import (
+    fire_polynomial,
+    fire_polynomial_nodes,
+    fire_sigmoid,
+    fire_sigmoid_libm,
+    fire_sigmoid_libm_nodes,
+    fire_sigmoid_nodes,
+    ring_next,
+)
 from ..kernels.libm_check import agrees_with_libm
-from .base import Call, Component, Context
+from .base import Call, Component, Context, Ranged
 from .registry import register
 
 
@@ -24,19 +32,22 @@ class FiringResponse(Component):
         fn = spec.function
         if fn == "Sigmoid":
             # glibc's exp inlined and vectorised where it reproduces this machine's libm
-            kern = fire_sigmoid if agrees_with_libm() else fire_sigmoid_libm
+            kern = ((fire_sigmoid, fire_sigmoid_nodes) if agrees_with_libm()
+                    else (fire_sigmoid_libm, fire_sigmoid_libm_nodes))
             self._call = (kern, (float(p["Theta"]), float(p["Sigma"]), float(p["Qmax"])))
         else:
             coef = {"Linear": ("a", "b"), "Quadratic": ("a", "b", "c"),
                     "Cubic": ("a", "b", "c", "d")}[fn]
             c = [float(p[k]) for k in coef]
             c = [0.0] * (4 - len(c)) + c
-            self._call = (fire_polynomial, tuple(c))
+            self._call = ((fire_polynomial, fire_polynomial_nodes), tuple(c))
         self.fields = {"V": pop.v}
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
         pop = self.pop
-        kern, scal = self._call
-        return [Call(kern, (pop.vd, pop.v, pop.hist, pop.ptr, pop.q) + scal)]
+        (kern, kern_nodes), scal = self._call
+        args = (pop.vd, pop.v, pop.hist, pop.ptr, pop.q) + scal
+        before = (Call(ring_next, (pop.ptr, pop.hist.shape[0])),)
+        return [Call(kern, args, Ranged(kern_nodes, args, before=before))]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.spec import PopulationSpec
-from ..kernels.stimulus import stim_begin, stim_end
-from .base import Call, Component, Context
+from ..kernels.firing import ring_next
+from ..kernels.stimulus import stim_begin, stim_begin_nodes, stim_end, stim_end_nodes
+from .base import Call, Component, Context, Ranged
 from .registry import lookup
 
 
@@ -91,10 +92,13 @@ class StimulusPopulation(Population):
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
-        out = [Call(stim_begin, (self.hist, self.ptr))]
+        ring = self.hist, self.ptr
+        out = [Call(stim_begin, ring, Ranged(stim_begin_nodes, ring, before=(
+            Call(ring_next, (self.ptr, self.hist.shape[0])),)))]
         for s in self.series:
             out += s.calls(stage)
-        return out + [Call(stim_end, (self.hist, self.ptr, self.q))]
+        end = (self.hist, self.ptr, self.q)
+        return out + [Call(stim_end, end, Ranged(stim_end_nodes, end))]
 
 
 def make_population(spec: PopulationSpec, ctx: Context) -> Population:

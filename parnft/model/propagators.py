@@ -5,10 +5,27 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.spec import PropagatorSpec
-from ..kernels.delay import map_step
-from ..kernels.ode import harmonic_integral_step, harmonic_step
-from ..kernels.wave import wave5_constants, wave5_step, wave9_constants, wave9_step
-from .base import Call, Component, Context, per_node
+from ..kernels.delay import map_step, map_step_nodes
+from ..kernels.ode import (
+    harmonic_integral_step,
+    harmonic_integral_step_nodes,
+    harmonic_step,
+    harmonic_step_nodes,
+)
+from ..kernels.wave import (
+    flip_level,
+    wave5_constants,
+    wave5_step,
+    wave5_step_frame,
+    wave5_step_inner,
+    wave5_step_rows,
+    wave9_constants,
+    wave9_step,
+    wave9_step_frame,
+    wave9_step_inner,
+    wave9_step_rows,
+)
+from .base import Call, Component, Context, Ranged, per_node
 from .registry import register
 
 
@@ -17,6 +34,12 @@ class Propagator(Component):
 
     phi starts at ``phi:`` when given, else at the presynaptic Qinit (steady).
     """
+
+    #: True when every input of the propagator is in its :class:`PropagatorSpec`
+    #: and its presynaptic population, so two with equal keys compute the same
+    #: phi (:func:`make_propagator` then builds the second as :class:`Shared`).
+    #: A new kind that reads anything else sets it False.
+    shareable = True
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         self.spec = spec
@@ -44,7 +67,8 @@ class Map(Propagator):
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        return [Call(map_step, (self.phi,) + self._delay_args() + (self.uniform_tau(),))]
+        args = (self.phi,) + self._delay_args() + (self.uniform_tau(),)
+        return [Call(map_step, args, Ranged(map_step_nodes, args))]
 
 
 @register("propagator", "Harmonic")
@@ -61,8 +85,9 @@ class Harmonic(Propagator):
         if stage != "propagator":
             return []
         g = self.gamma * self.gamma
-        return [Call(harmonic_step, (self.state, self.dstate, self.phi) + self._delay_args()
-                     + (g, 2.0 / self.gamma, self.dt))]
+        args = ((self.state, self.dstate, self.phi) + self._delay_args()
+                + (g, 2.0 / self.gamma, self.dt))
+        return [Call(harmonic_step, args, Ranged(harmonic_step_nodes, args))]
 
 
 @register("propagator", "HarmonicIntegral")
@@ -76,8 +101,9 @@ class HarmonicIntegral(Harmonic):
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        return [Call(harmonic_integral_step, (self.state, self.dstate, self.q_old, self.phi)
-                     + self._delay_args() + (self.gamma, self.dt))]
+        args = ((self.state, self.dstate, self.q_old, self.phi) + self._delay_args()
+                + (self.gamma, self.dt))
+        return [Call(harmonic_integral_step, args, Ranged(harmonic_integral_step_nodes, args))]
 
 
 @register("propagator", "Wave")
@@ -106,12 +132,25 @@ class Wave(Propagator):
         return wave5_constants(self.dt, self.dx, self.range, self.gamma)
 
     kernel = staticmethod(wave5_step)
+    rows_kernel = staticmethod(wave5_step_rows)
+    inner_kernel = staticmethod(wave5_step_inner)
+    frame_kernel = staticmethod(wave5_step_frame)
+
+    def rows_args(self) -> tuple:
+        """Arguments of :attr:`rows_kernel` (the uniform delay precomputed)."""
+        return ((self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args()
+                + (self.uniform_tau(),) + tuple(self.constants()))
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        return [Call(self.kernel, (self.buf_phi, self.buf_q, self.cur, self.phi)
-                     + self._delay_args() + tuple(self.constants()))]
+        args = (self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args() \
+            + tuple(self.constants())
+        rows = self.rows_args()
+        return [Call(self.kernel, args,
+                     Ranged(self.rows_kernel, rows, unit="rows",
+                            after=(Call(flip_level, (self.cur,)),),
+                            inner=self.inner_kernel, frame=(Call(self.frame_kernel, rows),)))]
 
     def wave_fields(self) -> list:
         return [(self.buf_phi, self.buf_q, self.cur, self.corners)]
@@ -123,14 +162,65 @@ class WaveLegacy(Wave):
 
     corners = True
     kernel = staticmethod(wave9_step)
+    rows_kernel = staticmethod(wave9_step_rows)
+    inner_kernel = staticmethod(wave9_step_inner)
+    frame_kernel = staticmethod(wave9_step_frame)
+
+    def rows_args(self) -> tuple:
+        return ((self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args()
+                + tuple(self.constants()))
 
     def constants(self) -> tuple:
         p2, dfact, a10, b, c2, e2 = wave9_constants(self.dt, self.dx, self.range, self.gamma)
         return (dfact, a10, b, c2, e2)
 
 
-def make_propagator(spec: PropagatorSpec, ctx: Context, cls) -> Propagator:
-    """Instantiate ``cls``; a wave on a one-node grid becomes Harmonic (as NFTsim)."""
+class Shared(Component):
+    """A propagator identical to an earlier one: its phi *is* that one's phi.
+
+    Two propagators of the same kind from the same presynaptic population with
+    the same ``phi``, ``Tau``, ``Range``, ``gamma`` and ``velocity`` compute the
+    same numbers, bit for bit, every step (NFTsim computes both). EIRS models
+    have such pairs (e -> e and e -> i waves). The copy does no work: its phi
+    array is the first one's, so couplings and outputs read the same values,
+    and it has no kernel calls and no halo fields.
+
+    Attributes
+    ----------
+    spec : PropagatorSpec
+        This connection's propagator.
+    source : Propagator
+        The earlier identical propagator that does the work.
+    """
+
+    def __init__(self, spec: PropagatorSpec, source: Propagator):
+        self.spec = spec
+        self.source = source
+        self.phi = source.phi
+        self.fields = {"phi": self.phi}
+
+
+def share_key(spec: PropagatorSpec, ctx: Context, cls) -> tuple | None:
+    """What makes two propagators compute the same phi, or None if ``cls`` may not share."""
+    if not getattr(cls, "shareable", False):
+        return None
+    pre = ctx.spec.connections[spec.index - 1].pre
+    return (cls, pre, spec.phi_init, tuple(spec.tau), spec.range, spec.gamma, spec.velocity)
+
+
+def make_propagator(spec: PropagatorSpec, ctx: Context, cls) -> Propagator | Shared:
+    """Instantiate ``cls``, or share an identical earlier propagator's phi.
+
+    A wave on a one-node grid becomes Harmonic (as NFTsim). A propagator equal
+    to one already built (:func:`share_key`) becomes :class:`Shared`.
+    """
     if issubclass(cls, Wave) and ctx.spec.grid.nodes == 1:
         cls = Harmonic
-    return cls(spec, ctx)
+    key = share_key(spec, ctx, cls)
+    if key is not None:
+        for other in ctx.propagators.values():
+            if getattr(other, "share_key", None) == key:
+                return Shared(spec, other)
+    prop = cls(spec, ctx)
+    prop.share_key = key
+    return prop

@@ -11,13 +11,17 @@ from ..kernels.libm_check import agrees_with_libm
 from ..kernels.rng import node_keys
 from ..kernels.stimulus import (
     series_const,
+    series_const_nodes,
     series_pulse_rect,
     series_sine,
+    series_tick,
     series_white,
     series_white_coherent,
     series_white_libm,
+    series_white_libm_nodes,
+    series_white_nodes,
 )
-from .base import Call, Component, Context
+from .base import Call, Component, Context, Ranged
 from .registry import register
 
 
@@ -37,6 +41,7 @@ class Series(Component):
         self.clock = np.array([-float(spec.onset)])
         self.duration = math.inf if spec.duration is None else float(spec.duration)
         self.dt = ctx.dt
+        self.on = np.zeros(1, dtype=np.bool_)  # active this step (strip form)
         self.fields = {}
 
     def p(self, key: str, default=None) -> float:
@@ -54,6 +59,22 @@ class Series(Component):
         """The mode's own scalar arguments."""
         return ()
 
+    @property
+    def on_every_node(self) -> bool:
+        """True when the series drives every node of the tile, in order."""
+        return bool(np.array_equal(self.nodes, np.arange(self.pop.q.shape[0])))
+
+    def ticked(self, kernel_nodes, args: tuple) -> Ranged | None:
+        """The strip form of a series on every node: clock tick once, then ``kernel_nodes``.
+
+        ``args`` follow the kernel's ``(i0, i1)``; the tick writes ``self.on``,
+        which they should include. None when the series drives only some nodes.
+        """
+        if not self.on_every_node:
+            return None
+        before = Call(series_tick, (self.clock, self.dt, self.duration, self.on))
+        return Ranged(kernel_nodes, args, before=(before,))
+
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
@@ -68,6 +89,13 @@ class Const(Series):
 
     def scalars(self) -> tuple:
         return (self.p("Mean"),)
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        ranged = self.ticked(series_const_nodes,
+                             (self.pop.hist, self.pop.ptr, self.on) + self.scalars())
+        return [Call(self.kernel, self.head() + self.scalars(), ranged)]
 
 
 @register("stimulus", "PulseRect")
@@ -155,8 +183,14 @@ class White(Series):
         if stage != "population":
             return []
         h = self.head()
-        return [Call(self._kernel, h[:3] + (self.sel_keys, self.work) + h[3:]
-                     + (self.p("Mean", 0.0), self.std))]
+        kern = self._kernel
+        scal = (self.p("Mean", 0.0), self.std)
+        ranged = None
+        if kern in (series_white, series_white_libm):
+            nodes = series_white_nodes if kern is series_white else series_white_libm_nodes
+            ranged = self.ticked(nodes, (self.pop.hist, self.pop.ptr, self.sel_keys, self.work,
+                                         self.on) + scal)
+        return [Call(kern, h[:3] + (self.sel_keys, self.work) + h[3:] + scal, ranged)]
 
 
 @register("stimulus", "WhiteCoherent")
