@@ -92,6 +92,7 @@ RULES: dict[str, dict] = {
                          "b": W, "h": W, "glu": R, "v": R, "phi": R, "drive": W},
     # dendrites
     "dendrite_step": {"v": RW, "dv": RW, "drive": R},
+    "dendrite_coupled": {"v": RW, "dv": RW, "phi": R},
     "dendrite_integral_step": {"v": RW, "dv": RW, "p_old": RW, "drive": R},
     "dendrite_ramp_step": {"v": RW, "dv": RW, "drive": R},
     # firing responses
@@ -243,8 +244,12 @@ def _units(a: np.ndarray, spec, args: dict) -> list[tuple[tuple, int]]:
         per = n // a.shape[0]
         return [((addr + r * a.strides[0], "level" if a.ndim == 3 else per * a.itemsize),
                  per * a.itemsize) for r in range(a.shape[0])]
-    row = a.ndim == 2 and n == a.shape[1]
-    return [((addr, "row" if (spec == "row" or row) else "part"), n * a.itemsize)]
+    row = spec == "row" or (a.ndim == 2 and n == a.shape[1])
+    if (row and a.ndim == 2 and a.shape[0] == 1) or (a.ndim == 1 and n >= a.shape[0]):
+        # the whole of a 1-D array (perhaps more than once), or a one-slot ring (the
+        # same memory as its population's Q)
+        return [((addr, a.nbytes if a.ndim == 1 else a.shape[1] * a.itemsize), n * a.itemsize)]
+    return [((addr, "row" if row else "part"), n * a.itemsize)]
 
 
 def fused_traffic(calls, nloc: int) -> list[CallTraffic]:

@@ -75,7 +75,12 @@ def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
                time: float | None = None, halo: str = "blocking", label: str = "",
                launcher: str | None = None, extra: list[str] | None = None,
                timeout: float | None = None) -> list[int]:
-    """Launch the series and return the exit codes (one per config and rank count).
+    """Launch the series and return the exit codes (one per child job).
+
+    With ``repeat > 1`` the rank counts are interleaved, one timed run per
+    child (1, 2, 4, 1, 2, 4, ... ranks), so that a drift of the machine's speed
+    during the series (on a shared VM, 10-15 % over minutes) affects every
+    rank count alike instead of biasing speed-up and efficiency.
 
     Parameters
     ----------
@@ -88,7 +93,9 @@ def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
         Tile size of a weak series (required for ``weak``).
     grid : (nx, ny), optional
         Global grid of a strong series (default: the config's).
-    repeat, time, halo, label :
+    repeat : int
+        Timed runs per config and rank count, interleaved as above.
+    time, halo, label :
         Passed to every child ``parnft bench``.
     launcher : str, optional
         MPI launcher (default ``$PARNFT_LAUNCHER`` or ``mpiexec``).
@@ -102,25 +109,25 @@ def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
     if kind == "weak" and nodes_per_rank is None:
         raise ConfigError("a weak series needs --nodes-per-rank NXxNY (tile size per rank)")
     codes = []
-    for conf in configs:
-        for r in ranks:
-            args = [sys.executable, "-m", "parnft", "bench", conf, "--series", kind,
-                    "--csv", csv, "--repeat", str(repeat), "--halo", halo]
-            if label:
-                args += ["--label", label]
-            if time is not None:
-                args += ["--time", repr(time)]
-            if kind == "weak":
-                (nx, ny), (px, py) = weak_grid(r, nodes_per_rank)
-                args += ["--grid", f"{nx}x{ny}", "--procs", f"{px}x{py}"]
-            elif grid is not None:
-                args += ["--grid", f"{grid[0]}x{grid[1]}"]
-            args += list(extra or [])
-            cmd = launcher_argv(launcher, r) + args
-            print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
-            try:
-                rc = subprocess.run(cmd, env=dict(os.environ), timeout=timeout).returncode
-            except subprocess.TimeoutExpired:
-                rc = 124
-            codes.append(rc)
+    runs = [(conf, r) for conf in configs for _ in range(repeat) for r in ranks]
+    for conf, r in runs:
+        args = [sys.executable, "-m", "parnft", "bench", conf, "--series", kind,
+                "--csv", csv, "--repeat", "1", "--halo", halo]
+        if label:
+            args += ["--label", label]
+        if time is not None:
+            args += ["--time", repr(time)]
+        if kind == "weak":
+            (nx, ny), (px, py) = weak_grid(r, nodes_per_rank)
+            args += ["--grid", f"{nx}x{ny}", "--procs", f"{px}x{py}"]
+        elif grid is not None:
+            args += ["--grid", f"{grid[0]}x{grid[1]}"]
+        args += list(extra or [])
+        cmd = launcher_argv(launcher, r) + args
+        print("+ " + shlex.join(cmd), file=sys.stderr, flush=True)
+        try:
+            rc = subprocess.run(cmd, env=dict(os.environ), timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            rc = 124
+        codes.append(rc)
     return codes

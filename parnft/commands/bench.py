@@ -3,7 +3,7 @@
 * ``[mpiexec -n R] parnft bench CONF ... [--repeat N] [--csv FILE]``: run each
   config on the job's ranks and append one CSV row per run (rank 0).
 * ``parnft bench --strong|--weak --ranks 1,2,4 CONF ...``: launch the series,
-  one MPI job per rank count.
+  one MPI job per run (rank counts interleaved over the repeats).
 * ``parnft bench plot FILE.csv [--out DIR]``: speed-up, efficiency and
   roofline PNGs.
 """
@@ -136,7 +136,7 @@ def register(sub) -> None:
     b.add_argument("--no-stream", action="store_true",
                    help="skip the STREAM-triad measurement (no bandwidth fraction)")
     add_run_options(b)
-    g = b.add_argument_group("scaling series (launch one MPI job per rank count)")
+    g = b.add_argument_group("scaling series (one MPI job per run, rank counts interleaved)")
     kind = g.add_mutually_exclusive_group()
     kind.add_argument("--strong", action="store_true", help="same grid on --ranks")
     kind.add_argument("--weak", action="store_true", help="--nodes-per-rank on each rank")

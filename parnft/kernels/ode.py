@@ -20,36 +20,41 @@ from . import inline, kernel
 
 
 @inline
-def rk4_nodes(y, dy, src, a_f, g, dt, i0, i1):
-    """RK4 step of y'' = ((s - y) - a_f y') g at nodes ``i0 <= i < i1``, in place.
+def rk4_node(s, y0, d0, a_f, g, dt, h2, h6):
+    """One RK4 step of y'' = ((s - y) - a_f y') g from ``(y0, d0)``; returns ``(y1, d1)``.
 
     The shared core of :func:`dendrite_step` (a_f = 1/alpha + 1/beta,
     g = alpha beta) and :func:`harmonic_step` (written there in NFTsim's own
     grouping). Evaluation order matches NFTsim: stage states y + (dt/2) k,
-    update y + (dt/6)(((k1 + 2 k2) + 2 k3) + k4).
+    update y + (dt/6)(((k1 + 2 k2) + 2 k3) + k4); ``h2 = dt/2``, ``h6 = dt/6``.
     """
+    k1a = d0
+    k1b = ((s - y0) - a_f * d0) * g
+    ya = y0 + h2 * k1a
+    da = d0 + h2 * k1b
+    k2a = da
+    k2b = ((s - ya) - a_f * da) * g
+    ya = y0 + h2 * k2a
+    da = d0 + h2 * k2b
+    k3a = da
+    k3b = ((s - ya) - a_f * da) * g
+    ya = y0 + dt * k3a
+    da = d0 + dt * k3b
+    k4a = da
+    k4b = ((s - ya) - a_f * da) * g
+    return (y0 + h6 * (((k1a + 2.0 * k2a) + 2.0 * k3a) + k4a),
+            d0 + h6 * (((k1b + 2.0 * k2b) + 2.0 * k3b) + k4b))
+
+
+@inline
+def rk4_nodes(y, dy, src, a_f, g, dt, i0, i1):
+    """:func:`rk4_node` at nodes ``i0 <= i < i1`` with source ``src[i]``, in place."""
     h2 = dt * 0.5
     h6 = dt / 6.0
     for i in range(uint64(i0), uint64(i1)):
-        s = src[i]
-        y0 = y[i]
-        d0 = dy[i]
-        k1a = d0
-        k1b = ((s - y0) - a_f * d0) * g
-        ya = y0 + h2 * k1a
-        da = d0 + h2 * k1b
-        k2a = da
-        k2b = ((s - ya) - a_f * da) * g
-        ya = y0 + h2 * k2a
-        da = d0 + h2 * k2b
-        k3a = da
-        k3b = ((s - ya) - a_f * da) * g
-        ya = y0 + dt * k3a
-        da = d0 + dt * k3b
-        k4a = da
-        k4b = ((s - ya) - a_f * da) * g
-        y[i] = y0 + h6 * (((k1a + 2.0 * k2a) + 2.0 * k3a) + k4a)
-        dy[i] = d0 + h6 * (((k1b + 2.0 * k2b) + 2.0 * k3b) + k4b)
+        y1, d1 = rk4_node(src[i], y[i], dy[i], a_f, g, dt, h2, h6)
+        y[i] = y1
+        dy[i] = d1
 
 
 @kernel
@@ -73,6 +78,33 @@ def dendrite_step(v, dv, drive, f, g, dt, n):
 def dendrite_step_nodes(i0, i1, v, dv, drive, f, g, dt, n):
     """:func:`dendrite_step` on nodes ``i0 <= i < i1``."""
     rk4_nodes(v, dv, drive, f, g, dt, i0, i1)
+
+
+@kernel
+def dendrite_coupled_nodes(i0, i1, v, dv, nu, phi, f, g, dt, n):
+    """:func:`dendrite_step` driven by P = nu phi (one nu), on nodes ``i0 <= i < i1``.
+
+    The coupling folded into the dendrite: P is formed in a register, exactly
+    as ``couple_uniform`` would store it, so the results are the same bits and
+    no drive array is written and read back.
+    """
+    h2 = dt * 0.5
+    h6 = dt / 6.0
+    for i in range(uint64(i0), uint64(i1)):
+        y1, d1 = rk4_node(nu * phi[i], v[i], dv[i], f, g, dt, h2, h6)
+        v[i] = y1
+        dv[i] = d1
+
+
+@kernel
+def dendrite_coupled(v, dv, nu, phi, f, g, dt, n):
+    """:func:`dendrite_coupled_nodes` on every node."""
+    h2 = dt * 0.5
+    h6 = dt / 6.0
+    for i in range(v.shape[0]):
+        y1, d1 = rk4_node(nu * phi[i], v[i], dv[i], f, g, dt, h2, h6)
+        v[i] = y1
+        dv[i] = d1
 
 
 @inline

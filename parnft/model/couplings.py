@@ -26,10 +26,28 @@ class Coupling(Component):
         self.drive = ctx.field(0.0)
         self.dt = ctx.dt
 
+    #: True once the postsynaptic dendrite computes P = nu phi itself (:meth:`fold`).
+    folded = False
+
     @property
     def nu_init(self) -> float:
         """nu at t = 0 (sets the steady initial dendritic potential)."""
         return float(self.spec.nu[0])
+
+    def gain(self) -> float | None:
+        """The one constant nu when the drive is exactly ``nu * phi`` at every node, else None."""
+        return None
+
+    def fold(self) -> tuple[float, np.ndarray]:
+        """Let the dendrite form ``nu * phi`` itself: this coupling then makes no call.
+
+        Returns ``(nu, phi)``. Only for a coupling whose :meth:`gain` is not None.
+        """
+        nu = self.gain()
+        if nu is None:
+            raise ValueError("only a constant uniform coupling can be folded")
+        self.folded = True
+        return nu, self.phi
 
 
 @register("coupling", "Map")
@@ -41,8 +59,11 @@ class MapCoupling(Coupling):
         self.nu = per_node(spec.nu, ctx.nloc, ctx.glb_index, "nu")
         self.fields = {"nu": self.nu}
 
+    def gain(self) -> float | None:
+        return float(self.nu[0]) if np.all(self.nu == self.nu[0]) else None
+
     def calls(self, stage: str) -> list[Call]:
-        if stage != "coupling":
+        if stage != "coupling" or self.folded:
             return []
         if np.all(self.nu == self.nu[0]):
             args = (float(self.nu[0]), self.phi, self.drive)
@@ -62,6 +83,9 @@ class RampCoupling(MapCoupling):
         self.nu = ctx.field(self.values[0])
         self.fields = {"nu": self.nu}
         self.clock = np.zeros(1)
+
+    def gain(self) -> None:
+        return None  # nu changes with time
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "coupling":

@@ -6,6 +6,8 @@ import numpy as np
 
 from ..config.spec import DendriteSpec
 from ..kernels.ode import (
+    dendrite_coupled,
+    dendrite_coupled_nodes,
     dendrite_integral_step,
     dendrite_integral_step_nodes,
     dendrite_step,
@@ -41,16 +43,25 @@ class Dendrite(Component):
         self.v[:] = initial_potential(spec, coupling, ctx)
         self.dv = ctx.field(0.0)
         self.drive = coupling.drive
+        self.coupling = coupling
         self.dt = ctx.dt
         self.alpha = float(spec.alpha)
         self.beta = float(spec.beta)
         self.fields = {"V": self.v}
+        # P = nu phi with one constant nu: formed in the dendrite kernel (same bits),
+        # so no drive array is written and read back each step
+        gain = getattr(coupling, "gain", lambda: None)()
+        self.folded = coupling.fold() if type(self) is Dendrite and gain is not None else None
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
         f = 1.0 / self.alpha + 1.0 / self.beta
         g = self.alpha * self.beta
+        if self.folded is not None:
+            nu, phi = self.folded
+            args = (self.v, self.dv, nu, phi, f, g, self.dt)
+            return [Call(dendrite_coupled, args, Ranged(dendrite_coupled_nodes, args))]
         args = (self.v, self.dv, self.drive, f, g, self.dt)
         return [Call(dendrite_step, args, Ranged(dendrite_step_nodes, args))]
 

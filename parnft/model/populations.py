@@ -37,7 +37,9 @@ class Population(Component):
         self.q_init = float(spec.q_init)
         self.hist = np.full((history_length(ctx, spec.index), ctx.nloc), self.q_init)
         self.ptr = np.zeros(1, dtype=np.int64)
-        self.q = ctx.field(self.q_init)
+        # a one-slot ring (no delayed reader) holds exactly Q: share its memory, so a
+        # step writes Q once (the kernels' second store hits the same cache line)
+        self.q = self.hist[0] if self.hist.shape[0] == 1 else ctx.field(self.q_init)
         self.fields = {"Q": self.q}
 
 

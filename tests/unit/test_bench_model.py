@@ -120,11 +120,11 @@ def test_shared_host_bandwidth_bounds_compute():
 
 def test_config_facts_eirs():
     """EIRS: 4 Wave propagators, 2 of them shared (4 halo fields); the two computed waves
-    stream 144 of the 1224 bytes per node-step (hand count in docs/performance-model.md)."""
+    stream 144 of the 1048 bytes per node-step (hand count in docs/performance-model.md)."""
     from parnft.bench.model import config_facts
 
     facts = config_facts(Path(__file__).parents[2] / "configs" / "eirs-corticothalamic.conf")
-    assert facts == {"nfields": 4, "corners": False, "hide_fraction": pytest.approx(1080 / 1224)}
+    assert facts == {"nfields": 4, "corners": False, "hide_fraction": pytest.approx(904 / 1048)}
     assert config_facts("no/such.conf") is None
 
 

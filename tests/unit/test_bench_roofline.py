@@ -47,8 +47,8 @@ Population: 1
 """
 
 # Hand count, kernel by kernel, bytes per node and step (8-byte elements, 4x4 tile):
-#   2 couple_uniform    phi r, drive w (one nu for all nodes)    2 x 2 x 8 = 32
-#   2 dendrite_step     v rw, dv rw, drive r                     2 x 5 x 8 = 80
+#   2 dendrite_coupled  v rw, dv rw, phi r (the couplings, one nu each, are
+#                       folded into the dendrites: no drive array)  2 x 5 x 8 = 80
 #   fire_sigmoid        vd r (2 rows), v rw, hist w (1 row),
 #                       Q r once and w twice (exp pass, rate pass)  8 x 8 = 64
 #   stim_begin          hist w (1 row)                                     8
@@ -61,20 +61,21 @@ Population: 1
 #   wave_fill_periodic  border of phi and Q: 2 x (2*4 + 2*6) = 40 elements read and
 #                       written: 2 x 40 x 8 / 16                              = 40
 #   record: Q and V of node 1 every step: 2 x (16 read + 8 written) / 16     = 3
-STEP = 32 + 80 + 64 + 8 + 80 + 16 + 72 + 16 + 40
-WRITTEN = 2 * 8 + 2 * 16 + 32 + 8 + 32 + 8 + 24 + 8 + 20 + 1
+STEP = 80 + 64 + 8 + 80 + 16 + 72 + 16 + 40
+WRITTEN = 2 * 16 + 32 + 8 + 32 + 8 + 24 + 8 + 20 + 1
 
 # Hand count as the loop runs it: every call but the ghost fill is one strip-fused
 # run, in which each array (each row of vd, of work, each wave level) is
 # streamed once, read only if its first use reads it:
-#   read:    phi of both propagators (coupling) 16, v and dv of both dendrites 32,
-#            soma V 8, Q 8 (fire's first pass reads it), nodes 8, keys 8, work 24,
-#            wave phi and Q 2 levels each 32, wave tau 8                  = 144
-#   written: drives 16, both propagators' phi 16, v and dv 32, V 8, Q ring
-#            slot 8, Q twice 16, stimulus slot 8, work 24, stimulus Q 8,
-#            wave phi and Q new level 16                                  = 152
+#   read:    phi of both propagators (dendrites) 16, v and dv of both dendrites 32,
+#            soma V 8, nodes 8, keys 8, work 24, wave phi and Q 2 levels
+#            each 32, wave tau 8                                          = 136
+#   written: both propagators' phi 16, v and dv 32, V 8, Q twice 16 (Q *is*
+#            the population's one-slot ring: only the Wave with Tau 0 reads
+#            it), stimulus slot 8, work 24, stimulus Q 8, wave phi and Q
+#            new level 16                                                 = 128
 #   ghost fill 40 (a run of its own)
-FUSED = 144 + 152 + 40
+FUSED = 136 + 128 + 40
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,8 @@ def test_toy_model_traffic_equals_hand_count(toy_sim):
     rows = rf.traffic(toy_sim)
     assert not any(r.fallback for r in rows)
     names = [r.kernel for r in rows]
-    assert names.count("couple_uniform") == 2 and names.count("wave5_step") == 1
+    assert names.count("dendrite_coupled") == 2 and names.count("wave5_step") == 1
+    assert not any(n.startswith("couple") for n in names)
     wave = rows[names.index("wave5_step")]
     assert (wave.read, wave.written) == (6 * 8 * 16, 3 * 8 * 16)
 
@@ -105,13 +107,13 @@ def test_toy_model_fused_traffic_equals_hand_count(toy_sim):
     assert rf.bytes_per_node_step(toy_sim) == FUSED + 3
     runs = rf.traffic(toy_sim, fused=True)
     assert [r.kernel for r in runs][1:] == ["wave_fill_periodic", "record"]
-    assert runs[0].kernel.split("+")[0] == "couple_uniform"
-    assert (runs[0].read, runs[0].written) == (144 * 16, 152 * 16)
+    assert runs[0].kernel.split("+")[0] == "dendrite_coupled"
+    assert (runs[0].read, runs[0].written) == (136 * 16, 128 * 16)
 
 
 def test_stage_bytes_split(toy_sim):
     s = rf.stage_bytes(toy_sim)
-    assert s == {"coupling": 32, "population": 80 + 64 + 8 + 80 + 16, "propagator": 72 + 16}
+    assert s == {"coupling": 0, "population": 80 + 64 + 8 + 80 + 16, "propagator": 72 + 16}
 
 
 def test_rules_name_real_kernel_parameters():

@@ -150,13 +150,13 @@ def test_cli_bench_appends_rows(conf, tmp_path, capsys):
 
 
 def test_strong_series_launches_children(conf, tmp_path):
-    """A 1,2-rank strong series appends one row per rank count (real mpiexec)."""
+    """A 1,2-rank strong series, 2 repeats: one row per run, rank counts interleaved."""
     path = str(tmp_path / "series.csv")
     env_ok = os.environ.get("OMPI_ALLOW_RUN_AS_ROOT") == "1"
     assert env_ok, "tests/conftest.py sets the Open MPI root variables"
     assert main(["bench", "--strong", "--ranks", "1,2", conf, "--time", "0.003",
-                 "--csv", path, "--no-stream", "--timeout", "120"]) == 0
+                 "--csv", path, "--no-stream", "--timeout", "120", "--repeat", "2"]) == 0
     rows = read_rows(path)
-    assert [r["ranks"] for r in rows] == ["1", "2"]
+    assert [r["ranks"] for r in rows] == ["1", "2", "1", "2"]
     assert {r["series"] for r in rows} == {"strong"}
     assert rows[1]["procs"] in ("2x1", "1x2") and rows[0]["nodes"] == rows[1]["nodes"] == "48"

@@ -160,3 +160,37 @@ def test_overlap_split_defers_only_the_wave_rings(tmp_path):
     src = source(plan_loop(first, [], sample=False, strip=strip_rows((12, 12), 0)))
     assert "flip_level" not in src and src.count("_wave5_step_inner(y0, y1, ") == 2
     sim.close()
+
+
+def test_uniform_map_couplings_fold_into_rk4_dendrites():
+    """EI: every coupling has one nu, so every dendrite forms nu * phi itself."""
+    sim = Simulation(read_config(nftsim_ref("benchmarks/ei-default.conf")))
+    names = [c.kernel.py_func.__name__ for c in sim.step_calls()]
+    assert not any(n.startswith("couple") for n in names)
+    assert names.count("dendrite_coupled") == len(sim.ctx.couplings) == 6
+    assert all(c.folded and not c.calls("coupling") for c in sim.ctx.couplings.values())
+    sim.close()
+
+
+def test_a_per_node_nu_does_not_fold():
+    text = short_variant("benchmarks/ei-default.conf")
+    nodes = parse_config(text).grid.nodes
+    nu = " ".join(f"{1.5e-3 + 1e-6 * i:.7g}" for i in range(nodes))
+    assert "Coupling 2: Map - nu: 1.5e-3" in text
+    text = text.replace("Coupling 2: Map - nu: 1.5e-3", f"Coupling 2: Map - nu: {nu}", 1)
+    sim = Simulation(parse_config(text))
+    cps = sim.ctx.couplings
+    assert not cps[2].folded and cps[2].calls("coupling")[0].kernel.py_func.__name__ \
+        == "couple_map"
+    assert cps[1].folded
+    sim.close()
+
+
+def test_one_slot_ring_holds_q():
+    """Q is the ring's only slot when nothing reads the population delayed."""
+    sim = Simulation(read_config(nftsim_ref("benchmarks/eirs-default.conf")))
+    for pop in sim.ctx.populations.values():
+        shares = np.shares_memory(pop.q, pop.hist)
+        assert shares == (pop.hist.shape[0] == 1), pop.index
+    assert {p.hist.shape[0] == 1 for p in sim.ctx.populations.values()} == {True, False}
+    sim.close()
