@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -70,6 +71,14 @@ class ModelInputs:
     step_overhead_s : float
         Fixed seconds per step on 2+ ranks that nothing hides: the solver calls
         two compiled loops per step from Python and packs the halo messages.
+    imbalance : float
+        On 2+ ranks, the seconds each step waits for the slowest rank, as a
+        fraction of its compute time (per-step jitter and uneven cores;
+        measured, :func:`calibrate`).
+    contention : float
+        Factor on ``t_node`` when 2+ ranks share a host: what a rank's compute
+        time per node-step grows by when every core of the host works
+        (measured, :func:`calibrate`; 1 = none).
     """
 
     t_node: float
@@ -83,15 +92,18 @@ class ModelInputs:
     host_gbs: float = math.inf
     ranks_per_host: int = 1
     step_overhead_s: float = 0.0
+    contention: float = 1.0
+    imbalance: float = 0.0
 
     def node_time(self, nranks: int) -> float:
         """Compute seconds per node-step when ``nranks`` ranks run (bandwidth shared per host).
 
-        ``max(t_node, bytes_per_node_step * min(nranks, ranks_per_host) / host_gbs)``.
+        ``max(t_node * c, bytes_per_node_step * min(nranks, ranks_per_host) / host_gbs)``
+        with ``c = contention`` on 2+ ranks, 1 on one.
         """
         share = min(int(nranks), max(int(self.ranks_per_host), 1))
         limit = self.bytes_per_node_step * share / (self.host_gbs * 1e9)
-        return max(self.t_node, limit)
+        return max(self.t_node * (self.contention if nranks > 1 else 1.0), limit)
 
 
 def squarest_dims(nranks: int) -> tuple[int, int]:
@@ -129,7 +141,8 @@ def step_time(tile, dims, inp: ModelInputs) -> tuple[float, float, float]:
     t_comp = inp.node_time(dims[0] * dims[1]) * tile[0] * tile[1]
     t_halo = halo_time(tile, dims, inp)
     hidden = min(t_halo, inp.hide_fraction * t_comp) if inp.halo == "overlap" else 0.0
-    fixed = inp.step_overhead_s if dims[0] * dims[1] > 1 else 0.0
+    multi = dims[0] * dims[1] > 1
+    fixed = inp.step_overhead_s + inp.imbalance * t_comp if multi else 0.0
     return t_comp, t_halo, t_comp + t_halo - hidden + fixed
 
 
@@ -249,6 +262,39 @@ def config_facts(path) -> dict | None:
             "hide_fraction": hide}
 
 
+def calibrate(inp: ModelInputs, ones: list[dict], grp: list[dict], series: str, geom: dict
+              ) -> dict:
+    """Set ``inp.contention`` and ``inp.imbalance`` from the runs that fill one host.
+
+    The runs of ``grp`` on 2+ ranks that fill one host (``ranks == cores``, not
+    oversubscribed) are compared with the 1-rank runs ``ones``, medians over the
+    repeats: ``contention`` = compute seconds per node-step per rank there over
+    those of one rank; ``imbalance`` = their halo seconds per step, minus the
+    modelled message time, over their compute seconds per step: the waiting for
+    the slowest rank (and the packing) that the message model does not see.
+    Both are then assumed for every larger run: hosts filled the same way, and
+    a wait proportional to the step (it grows with the rank count in truth, so
+    this is optimistic for many ranks). Returns what was set (empty when no
+    such runs).
+    """
+    full = [r for r in grp if r["ranks"] > 1 and r.get("oversubscribed") is not True
+            and isinstance(r.get("cores"), float) and r["ranks"] == r["cores"]]
+    if not full:
+        return {}
+
+    def per_node(r):
+        return r["compute_s"] / (r["nodes"] / r["ranks"] * r["steps"])
+
+    inp.contention = max(1.0, statistics.median(map(per_node, full))
+                         / statistics.median(map(per_node, ones)))
+    p = int(full[0]["ranks"])
+    t_halo = project(inp, [p], series=series, **geom)[-1]["t_halo"]
+    waits = [max(0.0, r["halo_s"] / r["steps"] - t_halo) / (r["compute_s"] / r["steps"])
+             for r in full if isinstance(r.get("halo_s"), float)]
+    inp.imbalance = statistics.median(waits) if waits else 0.0
+    return {"contention": inp.contention, "imbalance": inp.imbalance, "calibrated_on_ranks": p}
+
+
 def _best(rows):
     """The row with the least compute time per node-step."""
     return min(rows, key=lambda r: r["compute_s"] / (r["nodes"] / r["ranks"] * r["steps"]))
@@ -265,7 +311,7 @@ def _host_bandwidth(rows) -> float:
 def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
                    ranks=PROJECT_RANKS, hide_fraction: float | None = None, nfields=None,
                    bandwidth_limit: bool = True, step_overhead_s: float = 0.0,
-                   out: str | None = None) -> dict:
+                   calibrated: bool = True, out: str | None = None) -> dict:
     """Project every strong and weak series (and single 1-rank configs) of a CSV.
 
     Parameters
@@ -288,6 +334,9 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
         ``bytes_per_node_step``.
     step_overhead_s : float
         Fixed per-step cost on 2+ ranks (:class:`ModelInputs`).
+    calibrated : bool
+        Take the contention factor and the waiting for the slowest rank from
+        the group's runs that fill one host (:func:`calibrate`), when there are any.
     out : path, optional
         Where to write; default next to the CSV: ``<stem>.model.csv`` and ``.json``.
 
@@ -330,11 +379,13 @@ def model_from_csv(csv_path, latency_s: float, bandwidth_bps: float, *,
             geom = {"grid": grid_shape(int(base["nodes"]))}
         else:
             geom = {"tile": tile_of(base["nodes_per_rank"])}
+        cal = calibrate(inp, ones, grp, series, geom) if calibrated else {}
         rows_p = project(inp, [*measured, *ranks], series=series, **geom)
         for r in rows_p:
             r.update(config=config, halo=halo, measured=r["ranks"] in measured)
         projected += rows_p
-        inputs.append({"config": config, "series": series,
+        inputs.append({"config": config, "series": series, "halo": halo,
+                       "calibrated_on_ranks": cal.get("calibrated_on_ranks"),
                        **{k: _json_float(v) for k, v in asdict(inp).items()},
                        **{k: list(v) for k, v in geom.items()}})
     stem = Path(out) if out else Path(csv_path).with_suffix("")

@@ -224,3 +224,35 @@ def test_plot_results_draws_the_csv(tmp_path):
     np.testing.assert_allclose(roof["achieved_gbs"], [1.0, 1.8])  # 1000 B x rate / 1e9
     np.testing.assert_allclose(roof["fraction"], [1.0 / 20, 1.8 / 30])
     assert roof["ranks"].tolist() == [1, 2] and not roof["oversubscribed"].any()
+
+
+def test_calibration_from_a_full_host(tmp_path):
+    """2 ranks on a 2-core host: compute per node-step 10 % up, waits 5 % of the compute."""
+    path = tmp_path / "bench.csv"
+    tile = 512 * 512
+    rows = [  # weak series, 100 steps; 1-rank compute 1e-8 s per node-step (median of two)
+        _row(series="weak", config="w.conf", ranks=1, procs="1x1", nodes=tile,
+             nodes_per_rank="512x512", compute_s=0.9e-8 * tile * 100, cores=2),
+        _row(series="weak", config="w.conf", ranks=1, procs="1x1", nodes=tile,
+             nodes_per_rank="512x512", compute_s=1.1e-8 * tile * 100, cores=2),
+        _row(series="weak", config="w.conf", ranks=2, procs="2x1", nodes=2 * tile,
+             nodes_per_rank="512x512", compute_s=1.1e-8 * tile * 100, cores=2,
+             halo_s=0.05 * 1.1e-8 * tile * 100),
+        _row(series="weak", config="w.conf", ranks=4, procs="2x2", nodes=4 * tile,
+             nodes_per_rank="512x512", compute_s=3e-8 * tile * 100, cores=2,
+             oversubscribed="true", halo_s=1.0),
+    ]
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    res = model_from_csv(path, 0.0, math.inf, nfields=2, bandwidth_limit=False)
+    (inp,) = res["inputs"]
+    assert inp["contention"] == pytest.approx(1.1) and inp["imbalance"] == pytest.approx(0.05)
+    assert inp["calibrated_on_ranks"] == 2
+    eff = {r["ranks"]: r["efficiency"] for r in res["rows"]}
+    # both factors are medians over the repeats; they scale the best 1-rank t_node
+    assert eff[256] == eff[2] == pytest.approx(1 / (1.1 * 1.05), rel=1e-12)
+    uncal = model_from_csv(path, 0.0, math.inf, nfields=2, bandwidth_limit=False,
+                           calibrated=False)
+    assert {r["ranks"]: r["efficiency"] for r in uncal["rows"]}[256] == pytest.approx(1.0)
