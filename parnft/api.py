@@ -58,7 +58,7 @@ def make_writer(path: str, fmt: str, sim, comm):
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "blocking"):
+        halo: str = "overlap"):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -75,11 +75,12 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         Process grid (px, py).
     progress : bool
         Progress bar on rank 0's stderr (only when it is a terminal).
-    halo : {"blocking", "overlap"}
-        Halo exchange on several ranks: ``blocking`` (default) exchanges the
-        wave ghost frames at the end of each step; ``overlap`` starts the
-        messages there and waits only before each wave's outer ring of nodes,
-        doing all other work of the next step meanwhile (``docs/parallel.md``).
+    halo : {"overlap", "blocking"}
+        Halo exchange on several ranks: ``overlap`` (default) starts the wave
+        ghost-frame messages at the end of a step and waits for them only
+        before each wave's outer ring of nodes, doing all other work of the
+        next step meanwhile; ``blocking`` exchanges them at the end of each
+        step (``docs/parallel.md``).
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based default, or NFTsim's
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).

@@ -38,7 +38,7 @@ from .model.propagators import make_propagator
 from .model.registry import lookup
 from .outputs import OutputPlan
 
-HALO_MODES = ("blocking", "overlap")
+HALO_MODES = ("overlap", "blocking")
 
 
 class _Allgather:
@@ -165,7 +165,7 @@ class Simulation:
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based one, or NFTsim's
         mt19937_64 stream reproduced bit for bit (``docs/rng.md``).
-    halo : {"blocking", "overlap"}
+    halo : {"overlap", "blocking"}
         Halo exchange on several ranks (``docs/parallel.md``).
     strip_nodes : int, optional
         Nodes per cache-blocking strip (:func:`strip_rows`); results do not
@@ -173,7 +173,7 @@ class Simulation:
     """
 
     def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter",
-                 halo: str = "blocking", strip_nodes: int | None = None):
+                 halo: str = "overlap", strip_nodes: int | None = None):
         t0 = _time.perf_counter()
         from .parallel.tiling import Tiling
 

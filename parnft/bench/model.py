@@ -57,7 +57,7 @@ class ModelInputs:
         Fields per halo message (2 per wave propagator; 0: no halo).
     corners : bool
         Diagonal messages too (``WaveLegacy``).
-    halo : {"blocking", "overlap"}
+    halo : {"overlap", "blocking"}
         Halo mode.
     hide_fraction : float
         Share of the compute that can hide the halo in overlap mode.
@@ -86,7 +86,7 @@ class ModelInputs:
     bandwidth_bps: float = math.inf
     nfields: int = 2
     corners: bool = False
-    halo: str = "blocking"
+    halo: str = "overlap"
     hide_fraction: float = 0.5
     bytes_per_node_step: float = 0.0
     host_gbs: float = math.inf

@@ -80,7 +80,7 @@ def _scratch(comm) -> str:
     return comm.bcast(path, root=0)
 
 
-def timed_run(spec, comm, out: str, *, procs=None, halo="blocking", rng="counter") -> dict:
+def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter") -> dict:
     """Build, compile, then time one run of ``spec`` writing ``out``; this rank's numbers."""
     from ..api import make_writer, output_format
     from ..solver import Simulation
@@ -109,7 +109,7 @@ def timed_run(spec, comm, out: str, *, procs=None, halo="blocking", rng="counter
 
 def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                  grid: tuple[int, int] | None = None, out: str | None = None,
-                 procs=None, halo: str = "blocking", rng: str = "counter", label: str = "",
+                 procs=None, halo: str = "overlap", rng: str = "counter", label: str = "",
                  series: str = "single", stream: bool = True,
                  pingpong: bool = False) -> list[dict]:
     """Run ``path`` ``repeat`` times on ``comm`` and return the CSV rows (rank 0).

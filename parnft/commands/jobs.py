@@ -150,7 +150,7 @@ def register(sub) -> None:
                    help="simulated time [s] instead of the config's (bench --time)")
     b.add_argument("--grid", metavar="NXxNY", help="resize the grid (bench --grid)")
     b.add_argument("--procs", metavar="PXxPY", help="process grid (single, sweep)")
-    b.add_argument("--halo", choices=("overlap", "blocking"), default="blocking")
+    b.add_argument("--halo", choices=("overlap", "blocking"), default="overlap")
     b.add_argument("--no-stream", action="store_true", help="skip the STREAM measurement")
     s = r.add_argument_group("series and sweeps")
     s.add_argument("--ranks", help="rank counts of strong/weak, e.g. 1,2,4 (default: "

@@ -28,8 +28,8 @@ def add_run_options(r) -> None:
     r.add_argument("--rng", choices=("counter", "nftsim"), default="counter",
                    help="white-noise generator: counter-based (default) or NFTsim's "
                    "mt19937_64, bit for bit (see docs/rng.md)")
-    r.add_argument("--halo", choices=("overlap", "blocking"), default="blocking",
-                   help="halo exchange on several ranks (default: blocking)")
+    r.add_argument("--halo", choices=("overlap", "blocking"), default="overlap",
+                   help="halo exchange on several ranks (default: overlap)")
 
 
 def register(sub) -> None:

@@ -109,7 +109,7 @@ class JobOptions:
     sim_time: float | None = None
     grid: str | None = None
     procs: str | None = None
-    halo: str = "blocking"
+    halo: str = "overlap"
     label: str = ""
     no_stream: bool = False
     ranks: list[int] | None = None

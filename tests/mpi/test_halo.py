@@ -213,3 +213,48 @@ def test_bad_process_grid_raises_same_error_everywhere():
         with pytest.raises(ConfigError, match=match) as info:
             Tiling(comm, glb_shape, dims)
         assert len(set(comm.allgather(str(info.value)))) == 1
+
+
+@pytest.mark.mpi(min_size=2)
+def test_wait_does_not_wait_for_a_slow_partner_to_take_our_messages():
+    """wait() completes the receives only; the sends complete at the next start().
+
+    Rank 1 sleeps 1 s between start() and wait(). Rank 0's wait() needs only
+    rank 1's message, sent before the sleep (8 kB west/east strips: above the
+    shared-memory eager limit, so its own sends stay open until rank 1 takes
+    them); it must return long before rank 1 wakes. The ghosts must be right.
+    """
+    import time
+
+    comm = MPI.COMM_WORLD
+    tiling = Tiling(comm, (512, 16 * comm.size), (comm.size, 1))
+    ly, lx = tiling.loc_shape
+    y0, x0 = tiling.loc_start
+    ny, nx = tiling.glb_shape
+    glob = np.arange(ny * nx, dtype=float).reshape(ny, nx)
+    fields = []
+    for k in range(2):
+        f = np.full((ly + 2, lx + 2), np.nan)
+        f[1:-1, 1:-1] = glob[y0:y0 + ly, x0:x0 + lx] + 1e6 * k
+        fields.append(f)
+    halo = HaloExchange(tiling, 2)
+    try:
+        comm.Barrier()
+        halo.start(fields)
+        if comm.rank == 1:
+            time.sleep(1.0)
+        t0 = time.perf_counter()
+        halo.wait()
+        waited = time.perf_counter() - t0
+        flags = comm.allgather(waited < 0.5)
+        assert flags[0], f"rank 0 waited {waited:.2f} s for rank 1"
+        for k, f in enumerate(fields):
+            rows = np.arange(y0 - 1, y0 + ly + 1) % ny
+            cols = np.arange(x0 - 1, x0 + lx + 1) % nx
+            want = glob[np.ix_(rows, cols)] + 1e6 * k
+            np.testing.assert_array_equal(f[1:-1, [0, -1]], want[1:-1, [0, -1]])
+            np.testing.assert_array_equal(f[[0, -1], 1:-1], want[[0, -1], 1:-1])
+        halo.exchange(fields)  # the open sends complete here, before repacking
+    finally:
+        halo.free()
+        tiling.free()
