@@ -38,9 +38,9 @@ $PARNFT bench --strong --ranks 1,2,4 configs/bench/eirs-256.conf --grid 512x512 
   --repeat 3 --csv "$CSV" --label strong
 $PARNFT bench --weak --ranks 1,2,4 --nodes-per-rank 512x512 configs/bench/ei-256.conf \
   --time 0.05 --repeat 5 --csv "$CSV" --label weak
-# the same at 2 ranks with the overlap halo mode (the default is blocking)
+# the same at 2 ranks with the blocking halo mode (the default is overlap)
 $PARNFT bench --weak --ranks 1,2 --nodes-per-rank 512x512 configs/bench/ei-256.conf \
-  --time 0.05 --repeat 5 --csv "$CSV" --label weak-overlap --halo overlap
+  --time 0.05 --repeat 5 --csv "$CSV" --label weak-blocking --halo blocking
 
 # 4. figures (speed-up, efficiency, roofline) with the model's projection
 $PARNFT bench plot "$CSV" --out "$OUT/plots"

@@ -6,7 +6,7 @@ Usage::
 
 Prints Markdown: parnft against NFTsim (rows labelled ``nftsim-benchmarks``),
 bandwidth (``large-grid``) and the scaling series (``strong``, ``weak``,
-``weak-overlap``). Series are run with the rank counts interleaved
+``weak-overlap``, ``weak-blocking``). Series are run with the rank counts interleaved
 (1, 2, 4, 1, 2, 4, ...: ``parnft.bench.series.run_series``), so the k-th run
 at P ranks is paired with the k-th 1-rank run taken minutes apart at most;
 the efficiency is given from the best runs and as the median over those
@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
     data = rows(path)
     print(nftsim_table(data), end="\n\n")
     print(bandwidth_table(data), end="\n\n")
-    for label in ("strong", "weak", "weak-overlap"):
+    for label in ("strong", "weak", "weak-overlap", "weak-blocking"):
         table = scaling_table(data, label)
         if table:
             print(table, end="\n\n")
