@@ -99,12 +99,7 @@ def dendrite_coupled_nodes(i0, i1, v, dv, nu, phi, f, g, dt, n):
 @kernel
 def dendrite_coupled(v, dv, nu, phi, f, g, dt, n):
     """:func:`dendrite_coupled_nodes` on every node."""
-    h2 = dt * 0.5
-    h6 = dt / 6.0
-    for i in range(v.shape[0]):
-        y1, d1 = rk4_node(nu * phi[i], v[i], dv[i], f, g, dt, h2, h6)
-        v[i] = y1
-        dv[i] = d1
+    dendrite_coupled_nodes(0, v.shape[0], v, dv, nu, phi, f, g, dt, n)
 
 
 @inline

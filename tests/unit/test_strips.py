@@ -194,3 +194,21 @@ def test_one_slot_ring_holds_q():
         assert shares == (pop.hist.shape[0] == 1), pop.index
     assert {p.hist.shape[0] == 1 for p in sim.ctx.populations.values()} == {True, False}
     sim.close()
+
+
+def test_folded_dendrite_kernel_equals_coupling_then_dendrite_bit_for_bit():
+    from parnft.kernels.coupling import couple_uniform
+    from parnft.kernels.ode import dendrite_coupled, dendrite_step
+
+    rng = np.random.default_rng(5)
+    phi = rng.normal(10.0, 3.0, 37)
+    v0, dv0 = rng.normal(0.0, 1e-3, 37), rng.normal(0.0, 1e-2, 37)
+    f, g, dt, nu = 1 / 83.0 + 1 / 769.0, 83.0 * 769.0, 1e-4, 1.5e-3
+    a, da, b, db, drive = v0.copy(), dv0.copy(), v0.copy(), dv0.copy(), np.zeros(37)
+    for n in range(1, 200):
+        couple_uniform(nu, phi, drive, n)
+        dendrite_step(a, da, drive, f, g, dt, n)
+        dendrite_coupled(b, db, nu, phi, f, g, dt, n)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(da, db)
+    assert not np.array_equal(a, v0)
