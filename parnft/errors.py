@@ -80,6 +80,50 @@ class StabilityError(ConfigError):
 
 
 class RunError(ParnftError):
-    """A simulation failed while running (NaN/overflow, I/O failure, a rank died)."""
+    """A simulation failed while running (NaN/overflow: the model diverged)."""
 
     exit_code = 3
+
+
+class OutputError(ParnftError):
+    """A file could not be read or written (unwritable path, a directory, a lock held)."""
+
+    exit_code = 4
+
+
+class ResourceError(ParnftError):
+    """The run would not fit: memory per rank, disk space, int64 step or sample counts."""
+
+    exit_code = 5
+
+
+class Interrupted(ParnftError):
+    """A signal stopped the run cleanly (output flushed and closed, ``complete = False``).
+
+    The exit code is 128 + the signal number, as a shell reports a process
+    killed by that signal.
+    """
+
+    def __init__(self, signum: int, step: int = 0):
+        import signal as _signal
+
+        self.signum = int(signum)
+        self.step = int(step)
+        self.exit_code = 128 + self.signum
+        try:
+            name = _signal.Signals(self.signum).name
+        except ValueError:
+            name = f"signal {self.signum}"
+        super().__init__(f"stopped by {name} at step {self.step}")
+
+
+#: Exit codes of the ``parnft`` command (docs/reliability.md).
+EXIT_CODES = {
+    0: "success",
+    1: "internal error (a bug: please report it with the traceback)",
+    2: "configuration or command-line error (nothing was run)",
+    3: "numerical failure (the model diverged)",
+    4: "I/O error (a file could not be read or written)",
+    5: "resource limit (memory, disk or int64 counts; rerun with --force to go on anyway)",
+    "128+N": "stopped by signal N (SIGINT 130, SIGTERM 143, SIGUSR1 138, SIGXCPU 152)",
+}
