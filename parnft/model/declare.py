@@ -1,0 +1,179 @@
+"""Declarations a population kind with local dynamics makes about itself.
+
+A kind of the population family that carries state (an oscillator, a
+Wilson-Cowan pair, a Jansen-Rit column, a next-generation mass) is one module
+holding one :class:`Dynamics` object and its two numba functions. Everything
+else parnft does with the kind (reading and checking its ``.conf`` keys, the
+``validate`` summary, the memory estimate, the roofline byte count, output
+names and units, ``parnft models``, the docs listing, the step-size check,
+checkpointable state) is derived from that object; nothing else in parnft
+names the kind.
+
+The right-hand side convention (per node, scalars only, so a generated RK4
+strip kernel can keep everything in registers)::
+
+    @inline
+    def rhs(s, inp, p):
+        # s:   tuple of the state variables at this node, in ``Dynamics.state`` order
+        # inp: the population's input at this node (float; ``Dynamics.input_unit``)
+        # p:   tuple of the parameters, in ``Dynamics.params`` order (Choice
+        #      parameters are passed as the float index of the chosen word)
+        return (ds0_dt, ds1_dt, ...)            # same length as s
+
+    @inline
+    def rate(s, p):
+        return q                                # the emitted firing rate Q [s^-1]
+
+Both must be pure: no globals other than other numba functions and numeric
+constants, no allocation, no I/O. The input is held constant over a step
+(NFTsim's convention for dendrites); the state is advanced by the classical
+RK4 scheme with the same association order as :func:`parnft.kernels.ode.rk4_node`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """One numeric ``.conf`` key of a kind.
+
+    Attributes
+    ----------
+    name : str
+        The key as written in the file (case-sensitive), e.g. ``"alpha"``.
+    unit : str
+        SI unit, e.g. ``"s^-1"``, ``"V"``, ``"1"``.
+    default : float or None
+        Value when the key is absent; None makes the key required.
+    lo, hi : float
+        Allowed range (inclusive unless ``lo_open`` / ``hi_open``).
+    doc : str
+        One line for ``parnft models`` and the docs.
+    """
+
+    name: str
+    unit: str
+    default: float | None = None
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = False
+    hi_open: bool = False
+    doc: str = ""
+
+    def allows(self, value: float) -> bool:
+        """True when ``value`` is finite and inside the allowed range."""
+        if not math.isfinite(value):
+            return False
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
+
+    def range_text(self) -> str:
+        """The allowed range as text, e.g. ``"> 0"`` or ``"in [0, 1]"``."""
+        lo, hi = math.isfinite(self.lo), math.isfinite(self.hi)
+        if lo and hi:
+            return (f"in {'(' if self.lo_open else '['}{self.lo:g}, "
+                    f"{self.hi:g}{')' if self.hi_open else ']'}")
+        if lo:
+            return f"{'>' if self.lo_open else '>='} {self.lo:g}"
+        if hi:
+            return f"{'<' if self.hi_open else '<='} {self.hi:g}"
+        return "any finite number"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A ``.conf`` key that takes one word from a fixed list.
+
+    The right-hand side receives the index of the chosen word as a float
+    (``0.0`` for ``choices[0]``), in the parameter tuple at this key's place.
+    """
+
+    name: str
+    choices: tuple[str, ...]
+    default: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Var:
+    """One state variable of a kind, advanced by its right-hand side.
+
+    Attributes
+    ----------
+    name : str
+        Output field name (``Output: Population: 2.x``), e.g. ``"x"``, ``"r"``.
+    unit : str
+        SI unit.
+    init : float
+        Initial value at every node when the config gives none (the config key
+        ``<name>_0`` sets it; a later issue lets it be a per-node map).
+    doc : str
+        One line.
+    """
+
+    name: str
+    unit: str
+    init: float = 0.0
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """A population kind with local dynamics ``ds/dt = rhs(s, inp, p)``, ``Q = rate(s, p)``.
+
+    Attributes
+    ----------
+    name : str
+        The word that selects the kind in a config (``Dynamics: StuartLandau``).
+    params : tuple of Param or Choice
+        Its keys, in the order the right-hand side receives them.
+    state : tuple of Var
+        Its state variables, in the order of the right-hand side's tuple.
+    rhs, rate : numba functions
+        See the module docstring for the convention.
+    equation : str
+        The equations in plain text (``parnft models``, docs).
+    input_unit : str
+        Unit of the input ``inp``.
+    timescale : callable, optional
+        ``timescale(p: dict) -> float``: the fastest time scale [s] of the
+        dynamics at those parameter values (name -> value). The step must satisfy
+        ``Deltat <= timescale / steps_per_timescale``, or validation reports the
+        largest Deltat that does.
+    steps_per_timescale : float
+        How many RK4 steps the fastest time scale needs (10 unless stated).
+    reference : str
+        Where the equations and parameter values come from.
+    check : callable, optional
+        ``check(p: dict) -> list[str]``: extra rules on the parameter values;
+        each string is ``"rule; fix: ..."`` and becomes one config problem.
+    """
+
+    name: str
+    params: tuple
+    state: tuple[Var, ...]
+    rhs: Any
+    rate: Any
+    equation: str
+    input_unit: str = "s^-1"
+    timescale: Callable[[dict], float] | None = None
+    steps_per_timescale: float = 10.0
+    reference: str = ""
+    check: Callable[[dict], list] | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every ``.conf`` key of the kind: its parameters, then ``<var>_0`` initial values."""
+        return tuple(p.name for p in self.params) + tuple(f"{v.name}_0" for v in self.state)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Output field names: ``Q`` then the state variables."""
+        return ("Q",) + tuple(v.name for v in self.state)
