@@ -1,0 +1,65 @@
+"""Issue #12 items 1-2 at one rank: a stop signal gives a readable, exact partial file.
+
+F1 (SIGTERM left an unreadable file), F14 (32 MiB buffers: a clean stop saved
+nothing). ``parnft run`` runs as a subprocess; the signal is sent after its
+first flush. The partial file must open with h5py, say ``complete = False``,
+name the signal in ``stop_reason``, count its samples exactly and hold every
+sample of an uninterrupted run's beginning, bit for bit; the exit code is
+128 + the signal number (parnft.errors.Interrupted).
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.reliability_tools import Job, assert_prefix, flushed_counts, model, read, reference
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGXCPU],
+                         ids=lambda s: signal.Signals(s).name)
+def test_stop_signal_leaves_exact_readable_partial_file(tmp_path, sig):
+    conf = model(tmp_path / "long.conf", 50.0)  # 5e5 steps: far longer than the test
+    out = tmp_path / "out.h5"
+    job = Job(conf, out)
+    job.wait_for("flushed", count=2)
+    job.signal(sig)
+    rc = job.wait(timeout=60)
+    assert rc == 128 + sig, job.stderr
+    name = signal.Signals(sig).name
+    assert not out.exists()  # the output path only ever holds a complete run
+    part = read(f"{out}.partial")
+    a = part["attrs"]
+    n = int(a["samples_written"])
+    assert not a["complete"]
+    assert str(a["stop_reason"]).startswith(f"{name} at step ")
+    step = int(str(a["stop_reason"]).rsplit(" ", 1)[1])
+    assert n == step // 2 and part["time"].shape == (n,)  # every sample up to the stop
+    assert all(part[k].shape == (n, 8, 8) for k in ("pop.1.q", "propagator.1.phi"))
+    assert flushed_counts(job.lines)[-1] == n  # the last flush is the stop's
+    assert 0 < n < int(a["samples_expected"])
+    # one line on stderr says what happened and where the samples are
+    stop = [ln for ln in job.lines if "stopped by" in ln]
+    assert len(stop) == 1 and f"{out}.partial" in stop[0] and name in stop[0], job.stderr
+    assert "Traceback" not in job.stderr
+    assert not (tmp_path / "out.h5.lock").exists()
+    assert_prefix(part, reference(tmp_path, n), n)
+
+
+@pytest.mark.timeout(240)
+def test_interrupted_run_keeps_the_previous_complete_output(tmp_path):
+    """An existing output is replaced only when the new run completes (item 3)."""
+    short = model(tmp_path / "short.conf", 0.0101)
+    out = tmp_path / "out.h5"
+    job = Job(short, out)
+    assert job.wait(timeout=120) == 0, job.stderr
+    before = out.read_bytes()
+    job = Job(model(tmp_path / "long.conf", 50.0), out)
+    job.wait_for("flushed")
+    job.signal(signal.SIGTERM)
+    assert job.wait(timeout=60) == 143, job.stderr
+    assert out.read_bytes() == before
+    assert read(out)["attrs"]["complete"]
+    assert not read(f"{out}.partial")["attrs"]["complete"]
