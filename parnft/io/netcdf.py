@@ -18,8 +18,8 @@ Layout of a run file (``docs/output.md``; readable by netCDF4, xarray, ncdump)::
 The time dimension has its full length from the start (``samples_expected``);
 after each buffer the file is flushed, then ``samples_written`` is updated and
 flushed, so a killed run leaves a file that netCDF4 and h5py open, whose first
-``samples_written`` time steps are valid and whose later ones hold the fill
-value (NaN for the traces; the ``time`` variable's default fill).
+``samples_written`` time steps are valid and whose later ones read as 0 (HDF5's
+default fill value): use ``samples_written``, not the dimension's length.
 
 Trace variables are named like the HDF5 datasets with dots replaced by
 underscores (``propagator.1.phi`` -> ``propagator_1_phi``). Dots are legal in
@@ -105,7 +105,7 @@ class NetCDFWriter:
             self.f = h5netcdf.File(self.path, "w")
         if self.f is not None:
             self._create()
-            self.f.flush()  # a readable file from the start
+            self._sync()  # a readable file from the start
 
     # -- layout ------------------------------------------------------------
     def _kind(self, tr) -> str:
@@ -227,9 +227,18 @@ class NetCDFWriter:
                 part = next((p for p in parts if p.shape[1]), None)
                 self.f[name][r0:r1] = np.nan if part is None else part[:, 0]
         if self.f is not None:  # data first, then the count (as the HDF5 writer)
-            self.f.flush()
+            self._sync()
             self.f.attrs["samples_written"] = np.int64(r1)
-            self.f.flush()
+            self._sync()
+
+    def _sync(self) -> None:
+        """Write h5netcdf's pending netCDF attributes, then flush the HDF5 file itself.
+
+        ``h5netcdf.File.flush`` only writes ``_NCProperties``; the data and
+        metadata reach the file with the underlying h5py file's flush.
+        """
+        self.f.flush()
+        self.f._h5file.flush()  # noqa: SLF001 - h5netcdf exposes no public flush of it
 
     def _assemble_field(self, n: int, parts: list) -> np.ndarray:
         ny, nx = self.sim.spec.grid.shape
