@@ -91,11 +91,17 @@ def _label(exc: ParnftError) -> str:
 
 
 def _finish_error(code: int, collective: bool) -> None:
-    """On several ranks a non-collective failure aborts the job so no rank hangs."""
+    """On several ranks a non-collective failure aborts the job so no rank hangs.
+
+    After a collective one every rank waits for the others (rank 0 has printed),
+    since ``mpiexec`` ends the job as soon as one rank exits with a non-zero code.
+    """
     comm = _world()
     sys.stderr.flush()
     if comm.Get_size() > 1 and not collective:
         comm.Abort(code)
+    elif comm.Get_size() > 1:
+        comm.Barrier()
 
 
 if __name__ == "__main__":  # pragma: no cover
