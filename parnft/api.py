@@ -207,6 +207,9 @@ def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signa
                              stop_reason=f"{type(exc).__name__} at step {sim.n}")
             except Exception:  # noqa: BLE001 - keep the original error
                 pass
+        where = f"; the samples so far are in {target.partial} (complete = False)"
+        if isinstance(exc, ParnftError) and exc.args and isinstance(exc.args[0], str):
+            exc.args = (exc.args[0] + where,) + exc.args[1:]
         if isinstance(exc, ParnftError) or not isinstance(exc, Exception):
             raise
         if isinstance(exc, OSError):
@@ -214,7 +217,7 @@ def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signa
 
             raise OutputError(f"{target.partial}: writing failed at step {sim.n}: "
                               f"{os_cause(exc)}") from exc
-        raise RunError(f"{conf}: run failed at step {sim.n}: {exc}") from exc
+        raise RunError(f"{conf}: run failed at step {sim.n}: {exc}{where}") from exc
     writer.close(stats, complete=True)
     sim.close()
     target.commit()
