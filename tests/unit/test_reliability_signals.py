@@ -63,3 +63,53 @@ def test_interrupted_run_keeps_the_previous_complete_output(tmp_path):
     assert out.read_bytes() == before
     assert read(out)["attrs"]["complete"]
     assert not read(f"{out}.partial")["attrs"]["complete"]
+
+
+def test_keyboard_interrupt_outside_the_run_exits_130(tmp_path, monkeypatch, capsys):
+    """F2: cli.main caught Exception only; a KeyboardInterrupt escaped it."""
+    import parnft.api
+    from parnft.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parnft.api, "run", interrupted)
+    conf = model(tmp_path / "m.conf", 0.01)
+    assert main(["run", "-q", conf, "-o", str(tmp_path / "o.h5")]) == 130
+    assert capsys.readouterr().err.strip() == "parnft: interrupted"
+
+
+ONE_RANK_INTERRUPTED = """
+import sys
+from mpi4py import MPI
+import parnft.api
+from parnft.cli import main
+
+def run(*args, comm=None, **kwargs):
+    if comm.Get_rank() == 1:
+        raise KeyboardInterrupt  # as SIGINT without handlers, on one rank only
+    comm.Barrier()  # the other ranks wait in a collective call: F2 hung here forever
+
+parnft.api.run = run
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_keyboard_interrupt_on_one_of_four_ranks_aborts_the_job(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "interrupted.py"
+    script.write_text(ONE_RANK_INTERRUPTED)
+    conf = model(tmp_path / "m.conf", 0.01)
+    t0 = time.monotonic()
+    r = subprocess.run([shutil.which("mpiexec"), "-n", "4", sys.executable, str(script), "run",
+                        "-q", conf, "-o", str(tmp_path / "o.h5")], capture_output=True,
+                       text=True, timeout=100, env=dict(os.environ))
+    assert time.monotonic() - t0 < 60
+    assert r.returncode == 130, r.stderr
+    assert "parnft: rank 1: interrupted" in r.stderr
