@@ -55,10 +55,12 @@ def _env_float(name: str, default: float) -> float:
 class StopSignals:
     """Record stop signals instead of dying on them (this process only, no MPI).
 
-    The first signal of :data:`STOP_SIGNALS` is recorded in :attr:`signum`; a
-    second one restores the default action and re-sends itself, so a run that
-    cannot stop cleanly (e.g. a rank stuck outside the time loop) still dies
-    at once, and ``mpiexec`` then ends the job.
+    The first signal of :data:`STOP_SIGNALS` is recorded in :attr:`signum`. A
+    second SIGINT (Ctrl-C twice) restores the default action and re-sends
+    itself, so a run that cannot stop cleanly (e.g. a rank stuck outside the
+    time loop) still dies at once, and ``mpiexec`` then ends the job. Other
+    repeated signals are only recorded: the kernel repeats SIGXCPU every
+    second past the soft CPU limit, and a forwarded SIGTERM may arrive twice.
     """
 
     def __init__(self):
@@ -66,11 +68,11 @@ class StopSignals:
         self._old: dict = {}
 
     def _handler(self, signum, frame) -> None:  # noqa: ARG002 - signal API
-        if self.signum:
+        if self.signum and signum == signal.SIGINT:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        self.signum = int(signum)
+        self.signum = self.signum or int(signum)
 
     def install(self) -> bool:
         """Install the handlers (main thread only); False when they could not be."""
