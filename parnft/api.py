@@ -90,10 +90,12 @@ def _partial_summary(path: str, fmt: str) -> str:
         return ""
     try:
         import h5py
+        import numpy as np
 
-        with h5py.File(path, "r") as f:
-            return f"{int(f.attrs['samples_written'])} of {int(f.attrs['samples_expected'])} " \
-                   "samples"
+        with h5py.File(path, "r") as f:  # netCDF attributes are 1-element arrays
+            n, m = (int(np.ravel(f.attrs[k])[0]) for k in ("samples_written",
+                                                             "samples_expected"))
+        return f"{n} of {m} samples"
     except Exception:  # noqa: BLE001 - a summary only
         return ""
 

@@ -105,3 +105,24 @@ def test_folder_as_output_is_one_line_exit_4(tmp_path):
     assert job.wait(timeout=100) == 4, job.stderr
     errs = [ln for ln in job.lines if "parnft" in ln]
     assert len(errs) == 1 and "is a folder" in errs[0], job.stderr
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_to_one_rank_netcdf(tmp_path):
+    """The same clean stop for a netCDF output written collectively by 4 ranks."""
+    import netCDF4
+    import numpy as np
+
+    out = tmp_path / "out.nc"
+    job = Job(model(tmp_path / "long.conf", 50.0), out, n=N)
+    job.wait_for("flushed", count=2)
+    job.signal(signal.SIGTERM, [1])
+    assert job.wait(timeout=30) == 143, job.stderr
+    with netCDF4.Dataset(f"{out}.partial") as ds:
+        n = int(ds.samples_written)
+        assert ds.complete == 0 and ds.stop_reason.startswith("SIGTERM at step ")
+        assert n == int(ds.stop_reason.rsplit(" ", 1)[1]) // 2 > 0
+        got = {"time": ds["time"][:n].filled(np.nan),
+               "pop.1.q": ds["pop_1_q"][:n].filled(np.nan),
+               "propagator.1.phi": ds["propagator_1_phi"][:n].filled(np.nan)}
+    assert_prefix(got, reference(tmp_path, n), n)
