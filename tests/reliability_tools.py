@@ -126,6 +126,26 @@ class Job:
                 return r
             time.sleep(0.05)
 
+    def alive(self, pids) -> list[int]:
+        """Those of ``pids`` still running (zombies count as gone)."""
+        out = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                out.append(pid)
+        return out
+
+    def gone_within(self, pids, seconds: float) -> list[int]:
+        """Poll until none of ``pids`` runs or ``seconds`` pass; returns those left."""
+        t_end = time.monotonic() + seconds
+        while (left := self.alive(pids)) and time.monotonic() < t_end:
+            time.sleep(0.1)
+        return left
+
     def signal(self, sig, which=None) -> None:
         """Send ``sig`` to the ranks numbered ``which`` (default: all) by pid order."""
         pids = self.ranks()

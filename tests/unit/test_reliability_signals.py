@@ -113,3 +113,57 @@ def test_keyboard_interrupt_on_one_of_four_ranks_aborts_the_job(tmp_path):
     assert time.monotonic() - t0 < 60
     assert r.returncode == 130, r.stderr
     assert "parnft: rank 1: interrupted" in r.stderr
+
+
+def test_sample_buffer_is_at_most_one_mebibyte_per_rank(tmp_path):
+    """F14: the buffer was 32 MiB per rank; docs/output.md says about 1 MiB."""
+    from mpi4py import MPI
+
+    from parnft.config import read_config
+    from parnft.outputs import BUFFER_BYTES
+    from parnft.solver import Simulation
+
+    assert BUFFER_BYTES == 1 << 20
+    sim = Simulation(read_config(model(tmp_path / "long.conf", 50.0)), MPI.COMM_SELF)
+    o = sim.outputs
+    ncols = sum(len(t.idx) for t in o.traces)
+    assert ncols == 128 and o.total_samples == 250000
+    assert (1 << 20) - 8 * ncols < o.nrows * 8 * ncols <= 1 << 20
+
+
+@pytest.mark.timeout(240)
+def test_wall_time_bound_flushes_a_buffer_that_is_not_full(tmp_path):
+    """Item 2: a buffer is flushed after at most FLUSH_SECONDS even when far from full."""
+    conf = model(tmp_path / "long.conf", 50.0)
+    out = tmp_path / "out.h5"
+    # 65536 samples per buffer (131072 steps, about 0.7 s on an idle core); a flush every
+    # 0.1 s, decided at agreement points every 0.01 s: about 10 times fewer samples
+    big = str(64 << 20)
+    job = Job(conf, out, env={"PARNFT_BUFFER_BYTES": big, "PARNFT_FLUSH_SECONDS": "0.1",
+                              "PARNFT_CHUNK_SECONDS": "0.01"})
+    job.wait_for("flushed", count=3)
+    job.signal(signal.SIGTERM)
+    assert job.wait(timeout=60) == 143, job.stderr
+    counts = flushed_counts(job.lines)
+    steps = [b - a for a, b in zip([0] + counts[:-1], counts, strict=True)]
+    assert max(steps) < 65536, counts  # none waited for a full buffer
+    part = read(f"{out}.partial")
+    n = int(part["attrs"]["samples_written"])
+    assert n == counts[-1] and part["time"].shape == (n,)
+    assert_prefix(part, reference(tmp_path, n), n)
+
+
+@pytest.mark.timeout(240)
+def test_second_writer_on_one_rank_is_refused(tmp_path, capsys):
+    """F3 at one rank each: the second run exits 4 at once; the first one completes."""
+    from parnft.cli import main
+
+    out = tmp_path / "out.h5"
+    first = Job(model(tmp_path / "mid.conf", 0.5), out)
+    first.wait_for("flushed")
+    assert main(["run", "-q", model(tmp_path / "other.conf", 0.01), "-o", str(out)]) == 4
+    assert "locked" in capsys.readouterr().err
+    assert first.wait(timeout=120) == 0, first.stderr
+    d = read(out)
+    assert d["attrs"]["complete"] and d["time"].shape == (2500,)
+    assert_prefix(d, reference(tmp_path, 2500), 2500)
