@@ -113,3 +113,30 @@ def test_completed_run_replaces_an_older_output(conf, tmp_path):
     with h5py.File(out, "r") as f:
         assert f.attrs["complete"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.conf", "out.h5"]
+
+
+def test_write_failure_during_the_run_is_one_line_exit_4(tmp_path, monkeypatch, capsys):
+    """A full disk mid-run (simulated: the 3rd buffer's write fails with ENOSPC)."""
+    import errno
+
+    import parnft.io.hdf5 as h5w
+
+    real = h5w.HDF5Writer.write
+    calls = []
+
+    def write(self, tsteps, blocks):
+        calls.append(len(tsteps))
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, tsteps, blocks)
+
+    monkeypatch.setattr(h5w.HDF5Writer, "write", write)
+    monkeypatch.setenv("PARNFT_BUFFER_BYTES", str(10 * 8 * 128))  # 10 samples per buffer
+    out = tmp_path / "out.h5"
+    assert main(["run", "-q", model(tmp_path / "m.conf", 0.01), "-o", str(out)]) == 4
+    line = _one_line(capsys.readouterr().err, "No space left on device")
+    assert f"{out}.partial: writing failed at step 60" in line
+    with h5py.File(f"{out}.partial", "r") as f:
+        assert not f.attrs["complete"] and f.attrs["samples_written"] == 20
+        assert f.attrs["stop_reason"] == "OSError at step 60"
+    assert not out.exists() and not (tmp_path / "out.h5.lock").exists()
