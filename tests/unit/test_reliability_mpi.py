@@ -73,8 +73,10 @@ def test_sigkill_of_the_whole_job_leaves_readable_file(tmp_path):
     out = tmp_path / "out.h5"
     job = Job(model(tmp_path / "long.conf", 50.0), out, n=N)
     job.wait_for("flushed", count=5)
+    pids = job.wait_ranks()
     job.kill_all()
     job.wait(timeout=30)
+    assert job.gone_within(pids, 30) == []  # nothing writes any more
     part = read(f"{out}.partial")
     n = int(part["attrs"]["samples_written"])
     assert n > 0 and not part["attrs"]["complete"] and part["time"].shape[0] >= n
