@@ -7,6 +7,7 @@ wait for the first ``flushed`` line before it sends a signal.
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import shutil
@@ -62,6 +63,17 @@ def model(path, time_s: float) -> str:
     return str(path)
 
 
+_JOBS: list = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """No job outlives the test session, whatever failed."""
+    for job in _JOBS:
+        if job.p.poll() is None:
+            job.kill_all()
+
+
 class Job:
     """``parnft run -v conf -o out`` on ``n`` ranks (``n = 0``: no mpiexec)."""
 
@@ -79,6 +91,7 @@ class Job:
         self._q: queue.Queue = queue.Queue()
         self._t = threading.Thread(target=self._read, daemon=True)
         self._t.start()
+        _JOBS.append(self)
 
     def _read(self) -> None:
         for line in self.p.stderr:
@@ -94,6 +107,7 @@ class Job:
             try:
                 line = self._q.get(timeout=max(0.01, t_end - time.monotonic()))
             except queue.Empty:
+                self.kill_all()
                 raise AssertionError(f"no {needle!r} within {timeout} s:\n{self.stderr}") \
                     from None
             if line is None:
