@@ -194,3 +194,21 @@ def dendrite_keys(kind: str) -> dict[str, str]:
     if kind == "Ramp":
         keys.update({k: NUM for k in DENDRITE_RAMP_KEYS})
     return keys
+
+
+def all_key_names() -> frozenset[str]:
+    """Every key name of the format (value keys and block openers), without colons.
+
+    Used to recognise a key written without its colon (``Tau 0.0425``).
+    """
+    names: set[str] = set(ROOT_KEYS) | set(MATRIX_KEYS) | set(POPULATION_KEYS)
+    names |= set(OUTPUT_KEYS) | set(PROPAGATOR_KEYS) | set(DENDRITE_KEYS)
+    names |= set(DENDRITE_RAMP_KEYS) | set(STIMULUS_COMMON) | set(_FUNCTION_PARAMS)
+    names |= {"Function", "Lambda", "tGlu", SUPERIMPOSE, "Connection matrix", "Firing",
+              "Stimulus", "Output"}
+    names |= set(BURST_REQUIRED) | set(BURST_OPTIONAL)
+    for req, opt in STIMULUS_MODES.values():
+        names |= set(req) | set(opt)
+    for req, opt in COUPLING_KINDS.values():
+        names |= set(req) | set(opt)
+    return frozenset(names)

@@ -165,7 +165,7 @@ def test_ramp_coupling_rules():
 
 
 def test_output_field_names():
-    ok = mutate("Population: 1.Q", "Population: 1.V 2.Q 2")
+    ok = mutate("Population: 1.Q", "Population: 1.V 1.Q 2")
     assert problems(ok) == []
     (p,) = problems(mutate("Population: 1.Q", "Population: 2.V"))
     assert "Population 2 has no field 'V'" in p.rule  # a stimulus population exports Q only
