@@ -37,6 +37,19 @@ def load_spec(conf: str, comm):
     return bcast_result(comm, read_config, conf)
 
 
+def check_resources(spec, comm, out: str, fmt: str, force: bool = False) -> None:
+    """Preflight (parnft.config.preflight) on rank 0, shared; rank 0 logs warnings and report."""
+    from .config.preflight import check_run
+    from .parallel.comm import bcast_result
+
+    report = bcast_result(comm, check_run, spec, comm.Get_size(), out, fmt, force)
+    if comm.Get_rank() == 0:
+        for w in spec.warnings:
+            log.warning("warning: %s", w)
+        for line in report.lines():
+            (log.warning if "REFUSED" in line else log.info)(line)
+
+
 def make_writer(path: str, fmt: str, sim, comm):
     """The writer object for ``fmt``; rank 0 creates the output folder."""
     if comm.Get_rank() == 0:
@@ -58,7 +71,7 @@ def make_writer(path: str, fmt: str, sim, comm):
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap"):
+        halo: str = "overlap", force: bool = False):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -84,6 +97,8 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based default, or NFTsim's
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).
+    force : bool
+        Run even when the preflight finds that memory or disk will not suffice.
 
     Returns
     -------
@@ -100,6 +115,7 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     spec = load_spec(conf, comm)
     fmt = output_format(out or "", fmt) if out else (fmt or "hdf5")
     out = out or default_output(conf, fmt)
+    check_resources(spec, comm, out, fmt, force)  # ResourceError (exit 5) before allocating
     sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)
     writer = make_writer(out, fmt, sim, comm)
     bar = Progress(spec.time.steps, spec.time.deltat, enabled=progress and comm.Get_rank() == 0)
