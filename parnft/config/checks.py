@@ -170,6 +170,10 @@ class _Checker:
             return
         if self.n is None:
             return
+        if g.nodes > MAX_STEPS:
+            self.add(g.loc["Nodes"], "Nodes", f"{float(g.nodes):.3g}", "Nodes is more than 2^53 "
+                     f"({MAX_STEPS:.3g}): no machine holds such a grid", "give fewer nodes")
+            return
         if "Longside nodes" in g.loc:
             if g.nodes % g.longside:
                 self.add(g.loc["Longside nodes"], "Longside nodes", g.longside,
@@ -431,6 +435,9 @@ class _Checker:
             "Propagator": {p.index: K.PROPAGATOR_FIELDS.get(p.kind) for p in self.spec.propagators},
             "Coupling": {c.index: K.COUPLING_FIELDS.get(c.kind) for c in self.spec.couplings},
         }
+        kinds = {"Dendrite": {d.index: d.kind for d in self.spec.dendrites},
+                 "Propagator": {p.index: p.kind for p in self.spec.propagators},
+                 "Coupling": {c.index: c.kind for c in self.spec.couplings}, "Population": {}}
         for fam in K.OUTPUT_FAMILIES:
             for item in getattr(o, fam.lower()):
                 num, _, field = item.partition(".")
@@ -441,6 +448,12 @@ class _Checker:
                              f"name an existing {fam} (1..{max(objects[fam], default=0)})")
                     continue
                 fields = objects[fam][k]
+                kind = kinds[fam].get(k)
+                if field and (fam, kind) in K.WHOLE_ITEM_ONLY:
+                    self.add(line, f"Output: {fam}", item, f"a {kind} {fam.lower()} writes "
+                             "each field once per source node, so its fields cannot be named",
+                             f"write '{k}' (all its fields)")
+                    continue
                 if field and fields is not None and field not in fields:
                     self.add(line, f"Output: {fam}", item, f"{fam} {k} has no field '{field}'",
                              f"use one of {', '.join(fields)} (or '{k}' for all)")

@@ -160,13 +160,27 @@ DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta", "V")
 PROPAGATOR_FIELDS = {k: ("phi",) for k in PROPAGATOR_KINDS}
 COUPLING_FIELDS = {
     "Map": ("nu",),
-    "Matrix": ("nu",),
+    "Matrix": (),  # nothing to write, as NFTsim (parnft.model.couplings.MatrixCoupling)
     "Ramp": ("nu",),
     "DiffArctan": ("nu",),
     "CaDP": ("nutilde", "nu", "Ca", "B", "H"),
     "BCM": ("nu", "nutilde", "Ca", "B", "gNMDA"),
     "BCM-Spatial": ("Ca", "nutilde", "nu", "nu_Ca"),
 }
+
+#: Fields an output item ``k`` leaves out; they are written only when named
+#: (``Dendrite: 9.V``). (family, kind) -> fields.
+BY_NAME_ONLY = {("Dendrite", "Ramp"): ("V",)}
+
+#: Kinds whose fields can only be written all together (item ``k``): BCM-Spatial
+#: writes each field once per source node (``Ca.1`` .. ``Ca.N``).
+WHOLE_ITEM_ONLY = frozenset({("Coupling", "BCM-Spatial")})
+
+
+def default_fields(family: str, kind: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields an output item ``k`` (no ``.field``) of ``family``/``kind`` writes."""
+    skip = BY_NAME_ONLY.get((family, kind), ())
+    return tuple(f for f in fields if f not in skip)
 
 
 def stimulus_keys(mode: str) -> dict[str, str]:

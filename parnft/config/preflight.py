@@ -76,8 +76,17 @@ def _buffer_bytes() -> int:
     return int(getattr(outputs, "BUFFER_BYTES", DEFAULT_BUFFER_BYTES))
 
 
+def _float(x) -> float:
+    """``float(x)``, or inf for an int too large for a float."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
+
+
 def size(nbytes: float) -> str:
     """``nbytes`` as KiB, MiB, GiB or TiB with three significant digits."""
+    nbytes = _float(nbytes)
     for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
         if nbytes >= scale:
             return f"{nbytes / scale:.3g} {unit}"
@@ -229,7 +238,9 @@ def _fields(spec: ModelSpec, family: str, item: str) -> int:
             "Propagator": (spec.propagators, K.PROPAGATOR_FIELDS),
             "Coupling": (spec.couplings, K.COUPLING_FIELDS)}[family]
     obj = next((o for o in objs[0] if o.index == k), None)
-    return len(objs[1].get(obj.kind, ("x",))) if obj is not None else 1
+    if obj is None:
+        return 1
+    return len(K.default_fields(family, obj.kind, objs[1].get(obj.kind, ("x",))))
 
 
 def output_fields(spec: ModelSpec) -> int:
@@ -276,7 +287,7 @@ def estimate(spec: ModelSpec, nranks: int = 1, fmt: str = "hdf5") -> Estimate:
     out_bytes += len(spec.text.encode("utf-8", "replace"))
     if mem is None:
         return Estimate(nranks, None, 0, 0, 0, RUNTIME_BYTES, samples, columns, out_bytes,
-                        g.nodes * t.steps, g.nodes * t.steps / NODE_STEPS_PER_S / nranks)
+                        g.nodes * t.steps, _float(g.nodes * t.steps) / NODE_STEPS_PER_S / nranks)
     state, (ly, lx) = mem
     area = ly * lx
     history = 8 * area * sum(history_lengths(spec).values())
@@ -285,7 +296,7 @@ def estimate(spec: ModelSpec, nranks: int = 1, fmt: str = "hdf5") -> Estimate:
     nrows = max(1, min(max(samples, 1), cap // max(1, 8 * local)))
     node_steps = area * t.steps
     return Estimate(nranks, (ly, lx), state, history, nrows * local * 8, RUNTIME_BYTES,
-                    samples, columns, out_bytes, node_steps, node_steps / NODE_STEPS_PER_S)
+                    samples, columns, out_bytes, node_steps, _float(node_steps) / NODE_STEPS_PER_S)
 
 
 @dataclass
@@ -322,7 +333,7 @@ class Report:
         out.append(f"preflight: output about {size(e.out_bytes)} ({fmtname}, {e.samples} "
                    f"samples x {e.columns} columns) of {free}")
         rate = f"{NODE_STEPS_PER_S:.2g} node-steps/s per rank"
-        out.append(f"preflight: {e.node_steps:.3g} node-steps per rank, about "
+        out.append(f"preflight: {_float(e.node_steps):.3g} node-steps per rank, about "
                    f"{duration(e.seconds)} of computing (at {rate}; start-up not counted)")
         for r in self.impossible + self.refusals:
             out.append(f"preflight: REFUSED: {r}")
@@ -361,9 +372,9 @@ def preflight(spec: ModelSpec, nranks: int = 1, out: str | Path | None = None,
                                     ("samples x columns", e.samples * max(1, e.columns)),
                                     ("output bytes", e.out_bytes)) if v > INT64_MAX]
     for what, v in big:
-        rep.impossible.append(f"{where}: {what} = {v:.3g} is beyond int64 (2^63); fix: fewer "
-                              "nodes, a longer Interval or fewer output nodes (--force cannot "
-                              "override this)")
+        rep.impossible.append(f"{where}: {what} = {_float(v):.3g} is beyond int64 (2^63); "
+                              "fix: fewer nodes, a longer Interval or fewer output nodes "
+                              "(--force cannot override this)")
     if e.tile is not None and budget.bytes is not None and e.memory > budget.bytes:
         need_total = e.state * nranks
         hist = e.history > e.state / 2
