@@ -66,8 +66,9 @@ def warnings(spec: ModelSpec) -> list[Problem]:
     if "Output" in o.loc:
         if o.interval is not None and o.interval > t.time:
             add(o.loc.get("Interval", o.loc["Output"]), "Output: Interval", _g(o.interval),
-                f"Interval > Time = {_g(t.time)} s", "give an Interval shorter than Time")
-        if output_samples(spec) == 0:
+                f"Interval > Time = {_g(t.time)} s: the run writes no samples",
+                "give an Interval shorter than Time")
+        elif output_samples(spec) == 0:
             add(o.loc["Output"], "Output", "", "the run writes no samples (Start + Interval is "
                 "past Time)", "lower Start or Interval, or raise Time")
         if not (o.population or o.dendrite or o.propagator or o.coupling):

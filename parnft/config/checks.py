@@ -89,6 +89,10 @@ class _Checker:
         dt = spec.time.deltat
         self.dt = dt if _fin(dt) and dt > 0 else None
         self.n = spec.grid.nodes if "grid" not in skip else None
+        if self.n is not None and self.n > MAX_STEPS:
+            self.n, self.huge = None, True  # reported by grid(); rules by node count skipped
+        else:
+            self.huge = False
         self.pops = {p.index: p for p in spec.populations}
         self.conns = {c.index: c for c in spec.connections} if "matrix" not in skip else None
 
@@ -168,11 +172,11 @@ class _Checker:
             self.add(self.top, "Nodes", "", "the model has no 'Nodes:'",
                      "add 'Nodes: N' after Time and Deltat")
             return
-        if self.n is None:
-            return
-        if g.nodes > MAX_STEPS:
+        if self.huge:
             self.add(g.loc["Nodes"], "Nodes", f"{float(g.nodes):.3g}", "Nodes is more than 2^53 "
                      f"({MAX_STEPS:.3g}): no machine holds such a grid", "give fewer nodes")
+            return
+        if self.n is None:
             return
         if "Longside nodes" in g.loc:
             if g.nodes % g.longside:
