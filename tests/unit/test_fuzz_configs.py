@@ -48,9 +48,9 @@ from tests.malformed_cases import BASE
 from tests.refdata import REPO, shared_dir
 
 SEED = int(os.environ.get("PARNFT_FUZZ_SEED", "20261202"))
-MUTANTS = int(os.environ.get("PARNFT_FUZZ_MUTANTS", "400"))
+MUTANTS = int(os.environ.get("PARNFT_FUZZ_MUTANTS", "600"))
 #: Accepted mutants that are also run (each new model structure compiles a loop).
-RUNS = int(os.environ.get("PARNFT_FUZZ_RUNS", "12"))
+RUNS = int(os.environ.get("PARNFT_FUZZ_RUNS", "25"))
 STEPS = 6
 #: Bases small enough to run; the others are only validated.
 RUN_BASES = ("malformed-base", "configs/eirs-corticothalamic.conf")
