@@ -63,6 +63,31 @@ def diff_arctan(c, cp, lab: str) -> None:
         c.add(cp.loc["t_half_down"], f"{lab}: t_half_down", down, "t_half_up must differ "
               "from t_half_down (nu would be constant and NFTsim divides by the range)",
               "give t_half_up < t_half_down")
+        return
+    total = c.spec.time.time
+    if not all(_fin(v) for v in (_first(delta), up, down, total)) or _first(delta) == 0.0:
+        return
+    lo, hi = arctan_range(_first(delta), up, down, total)
+    if not hi - lo > 0:
+        c.add(cp.loc["delta"], f"{lab}: delta, t_half_up, t_half_down",
+              f"{_first(delta):.6g}, {up:.6g}, {down:.6g}", "D(t) = atan((t - t_half_up)/delta)"
+              " - atan((t - t_half_down)/delta) does not change over 0..Time (nu is scaled by "
+              "its range, which is 0)", "give t_half_up and t_half_down near 0..Time and a "
+              "delta on that time scale")
+
+
+def arctan_range(delta: float, up: float, down: float, total: float) -> tuple[float, float]:
+    """``(min, max)`` of D(t) over ``0 <= t <= total``, as parnft.kernels.coupling_time.
+
+    D' vanishes only at ``(up + down) / 2``, so the extremes are among D(0),
+    D(total) and D at that midpoint when it lies inside.
+    """
+    ts = [0.0, float(total)]
+    mid = 0.5 * (up + down)
+    if 0.0 < mid < total:
+        ts.append(mid)
+    vals = [math.atan((t - up) / delta) - math.atan((t - down) / delta) for t in ts]
+    return min(vals), max(vals)
 
 
 def plastic(c, cp, lab: str) -> None:
