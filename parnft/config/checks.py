@@ -432,16 +432,16 @@ class _Checker:
             if twice:
                 self.add(o.loc["Node"], "Output: Node", tuple(twice), "node(s) listed more than "
                          "once (each output column is one node)", "list each node once")
-        self.repeated_items(o)
+        kinds = {"Dendrite": {d.index: d.kind for d in self.spec.dendrites},
+                 "Propagator": {p.index: p.kind for p in self.spec.propagators},
+                 "Coupling": {c.index: c.kind for c in self.spec.couplings}, "Population": {}}
+        self.repeated_items(o, kinds)
         objects = {
             "Population": {p.index: self._pop_fields(p) for p in self.spec.populations},
             "Dendrite": {d.index: K.DENDRITE_FIELDS.get(d.kind) for d in self.spec.dendrites},
             "Propagator": {p.index: K.PROPAGATOR_FIELDS.get(p.kind) for p in self.spec.propagators},
             "Coupling": {c.index: K.COUPLING_FIELDS.get(c.kind) for c in self.spec.couplings},
         }
-        kinds = {"Dendrite": {d.index: d.kind for d in self.spec.dendrites},
-                 "Propagator": {p.index: p.kind for p in self.spec.propagators},
-                 "Coupling": {c.index: c.kind for c in self.spec.couplings}, "Population": {}}
         for fam in K.OUTPUT_FAMILIES:
             for item in getattr(o, fam.lower()):
                 num, _, field = item.partition(".")
@@ -462,17 +462,18 @@ class _Checker:
                     self.add(line, f"Output: {fam}", item, f"{fam} {k} has no field '{field}'",
                              f"use one of {', '.join(fields)} (or '{k}' for all)")
 
-    def repeated_items(self, o) -> None:
-        """An output item given twice, or a field also covered by its object's ``k``."""
+    def repeated_items(self, o, kinds: dict) -> None:
+        """An output item given twice, or a field also written by its object's ``k``."""
         for fam in K.OUTPUT_FAMILIES:
             given = getattr(o, fam.lower())
             whole = {i for i in given if "." not in i}
             seen: set[str] = set()
             for item in given:
-                num = item.partition(".")[0]
+                num, _, fname = item.partition(".")
+                by_name = K.BY_NAME_ONLY.get((fam, kinds[fam].get(int(num))), ())
                 if item in seen:
                     why = f"'{item}' is listed twice"
-                elif "." in item and num in whole:
+                elif fname and num in whole and fname not in by_name:
                     why = f"'{item}' is already written by '{num}' (all its fields)"
                 else:
                     seen.add(item)
