@@ -249,8 +249,12 @@ def control_characters(text: str, rep: Reporter) -> bool:
     return found > 0
 
 
-def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
-    """At most ``limit`` bytes of ``path``; a ConfigError when it has more or cannot be read."""
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """At most ``limit`` (default :data:`MAX_BYTES`) bytes of ``path``.
+
+    A ConfigError when it has more, or cannot be read.
+    """
+    limit = MAX_BYTES if limit is None else limit
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
@@ -262,7 +266,7 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
         ) from exc
     if len(data) > limit:
         raise ConfigError([Problem(str(path), 0, "file", "", f"the file is larger than "
-                                   f"{limit // 2**20} MiB (or endless, like /dev/zero)",
+                                   f"{limit / 2**20:.3g} MiB (or endless, like /dev/zero)",
                                    "give a .conf model file")])
     return data
 
