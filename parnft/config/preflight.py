@@ -378,9 +378,12 @@ def preflight(spec: ModelSpec, nranks: int = 1, out: str | Path | None = None,
     if e.tile is not None and budget.bytes is not None and e.memory > budget.bytes:
         need_total = e.state * nranks
         hist = e.history > e.state / 2
+        room = budget.bytes - e.runtime - e.buffer
+        ranks = f"at least {-(-need_total // room)} ranks with " \
+            f"{size(budget.bytes)} each, " if room > 0 else ""
         fix = ("a shorter Tau (the delay history holds Tau/Deltat steps per node, "
                f"{size(e.history)} per rank)" if hist else
-               "fewer nodes per rank: more ranks on more hosts (the state is about "
+               f"fewer nodes per rank: more ranks on more hosts ({ranks}the state is about "
                f"{size(need_total)} in all), or a smaller grid")
         rep.refusals.append(f"{where}: memory: about {size(e.memory)} per rank on {nranks} "
                             f"rank{'s' if nranks > 1 else ''}, but {size(budget.bytes)} "

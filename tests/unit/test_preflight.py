@@ -109,6 +109,9 @@ def test_huge_grid_is_refused_with_the_fix(tmp_path):
     (line,) = rep.refusals
     assert line.startswith("huge.conf: memory: about ") and "but 16 GiB available" in line
     assert "fix: fewer nodes per rank: more ranks on more hosts" in line and "--force" in line
+    e = rep.estimate  # ranks needed: the state over what a 16 GiB rank has left (3.6 -> 4)
+    assert -(-e.state // (16 * GiB - e.runtime - e.buffer)) == 4
+    assert "(at least 4 ranks with 16 GiB each, the state is about" in line
     with pytest.raises(ResourceError) as err:
         P.enforce(rep)
     assert err.value.exit_code == 5 and str(err.value) == line
