@@ -10,6 +10,8 @@ shipped configs from ``shared/nftsim-ref``) with one to three random edits:
 * a line deleted, duplicated or swapped with the next;
 * a key's colon dropped (``Tau 0.0425``), a key and its value deleted or
   repeated, a stray word added after a value;
+* a kind word swapped (``Wave`` -> ``Harmonic``, ``Sigmoid`` -> ``Cubic``,
+  sometimes for a word of another family);
 * a control character (NUL, form feed, ESC, DEL, U+2028) inserted.
 
 Properties:
@@ -50,10 +52,10 @@ from tests.refdata import REPO, shared_dir
 SEED = int(os.environ.get("PARNFT_FUZZ_SEED", "20261202"))
 MUTANTS = int(os.environ.get("PARNFT_FUZZ_MUTANTS", "600"))
 #: Accepted mutants that are also run (each new model structure compiles a loop).
-RUNS = int(os.environ.get("PARNFT_FUZZ_RUNS", "25"))
+RUNS = int(os.environ.get("PARNFT_FUZZ_RUNS", "40"))
 STEPS = 6
 #: Bases small enough to run; the others are only validated.
-RUN_BASES = ("malformed-base", "configs/eirs-corticothalamic.conf")
+RUN_BASES = ("malformed-base", "configs/eirs-corticothalamic.conf", "configs/e-erps.conf")
 
 EXTREMES = ("0", "-0", "-1", "1", "2", "1e308", "-1e308", "1e-320", "4.9e-324", "1e16",
             "1e300", "1e9", "nan", "inf", "-inf", "abc", "1.5", "0.0001", "7e-5", "65536",
@@ -61,8 +63,15 @@ EXTREMES = ("0", "-0", "-1", "1", "2", "1e308", "-1e308", "1e-320", "4.9e-324", 
 WORDS = ("oldvalue", "Tau", "Range 0.3", "Node", "All", "Steady", "-", "x", "Qmax", "1.Q",
          "Population", "Longside nodes", "Function")
 CONTROL = ("\x00", "\x0c", "\x1b", "\x7f", "\u2028", "\x0b", "\x85")
+KIND_FAMILIES = (K.PROPAGATOR_KINDS, tuple(K.COUPLING_KINDS), K.DENDRITE_KINDS,
+                 tuple(K.STIMULUS_MODES), K.FIRING_KINDS, tuple(K.FUNCTIONS))
 _NUM = re.compile(r"(?<![\w.])[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w.])")
 _KEY = re.compile(r"([A-Za-z][A-Za-z_]*):")
+
+
+def _kind_re(words: tuple[str, ...]) -> re.Pattern:
+    alts = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
 
 
 def bases() -> list[tuple[str, str]]:
@@ -127,6 +136,17 @@ class Mutator:
         return (f"stray {word!r} after {m.group()}{val}",
                 text[:m.end()] + val + " " + word + after[len(val):])
 
+    def kind(self, text: str) -> tuple[str, str]:
+        """A kind word (``Wave``, ``Sigmoid``, ``PulseRect``, ...) swapped for another one."""
+        body = text.find("Time:") + 1
+        found = [(m, fam) for fam in KIND_FAMILIES for m in _kind_re(fam).finditer(text, body)]
+        if not found:
+            return "no kind", text
+        m, fam = self.rng.choice(found)
+        pool = fam if self.rng.random() < 0.8 else tuple(w for f in KIND_FAMILIES for w in f)
+        new = self.rng.choice(pool)
+        return f"kind {m.group()} -> {new}", text[:m.start()] + new + text[m.end():]
+
     def control(self, text: str) -> tuple[str, str]:
         i = self.rng.randrange(len(text) + 1)
         ch = self.rng.choice(CONTROL)
@@ -136,8 +156,8 @@ class Mutator:
         """1 to 3 edits (values most often, so compiled loops are reused by the runs)."""
         edits = []
         for _ in range(self.rng.choice((1, 1, 1, 2, 3))):
-            op = self.rng.choices((self.value, self.lines, self.key, self.control),
-                                  weights=(6, 2, 3, 1))[0]
+            op = self.rng.choices((self.value, self.lines, self.key, self.kind, self.control),
+                                  weights=(6, 2, 3, 1, 1))[0]
             what, text = op(text)
             edits.append(what)
         return edits, text
@@ -147,9 +167,10 @@ def mutants(n: int = MUTANTS, seed: int = SEED):
     """``(number, base name, edits, text)`` for ``n`` mutants, reproducibly."""
     rng = random.Random(seed)
     pool = bases()
+    small = [b for b in pool if b[0] in RUN_BASES]
     mut = Mutator(rng)
-    for i in range(n):
-        name, text = pool[rng.randrange(len(pool))] if i % 3 else rng.choice(pool[:3])
+    for i in range(n):  # one in three from the bases that are also run
+        name, text = pool[rng.randrange(len(pool))] if i % 3 else rng.choice(small)
         edits, new = mut.mutate(text)
         yield i, name, edits, new
 
@@ -160,7 +181,7 @@ def test_mutator_is_reproducible_and_mutates():
     assert a == b
     assert sum(t != dict(bases())[n] for n, _, t in a) >= 25  # a few edits can be no-ops
     ops = {e.split()[0] for _, es, _ in a for e in es}
-    assert {"number", "drop", "insert"} & ops
+    assert {"number", "drop", "insert", "kind"} & ops
 
 
 def _expected_columns(spec) -> dict[str, int]:
