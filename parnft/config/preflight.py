@@ -18,7 +18,12 @@ memory
     :mod:`parnft.outputs` sizes it: ``nrows x local columns x 8`` bytes,
     ``nrows = max(1, min(samples, BUFFER_BYTES // (8 x local columns)))``),
     plus :data:`RUNTIME_BYTES` for Python, numpy, numba with the compiled
-    loop, mpi4py and h5py (measured 221 MiB at one rank; rounded up).
+    loop, mpi4py and h5py (measured 221 MiB at one rank; rounded up), plus,
+    on rank 0 of a writer that gathers, ``G x nrows x columns x 8`` bytes:
+    G = 6 for NFTsim text (the gathered parts, the assembled block, its
+    stacked copy and the formatted text, 22 bytes a value), G = 2 for HDF5
+    and netCDF on several ranks (an upper bound: h5py without MPI gathers
+    everything, with MPI only the node lists).
 available memory
     the smallest of: ``MemAvailable`` of ``/proc/meminfo`` shared by the
     ranks on this host; the cgroup (v2 ``memory.max``, v1
@@ -260,6 +265,7 @@ class Estimate:
     history: int
     buffer: int
     runtime: int
+    gather: int
     samples: int
     columns: int
     out_bytes: int
@@ -268,8 +274,8 @@ class Estimate:
 
     @property
     def memory(self) -> int:
-        """Bytes per rank: state + output buffer + runtime."""
-        return self.state + self.buffer + self.runtime
+        """Bytes of the largest rank: state + output buffer + runtime (+ rank 0's gather)."""
+        return self.state + self.buffer + self.runtime + self.gather
 
 
 def estimate(spec: ModelSpec, nranks: int = 1, fmt: str = "hdf5") -> Estimate:
@@ -286,7 +292,7 @@ def estimate(spec: ModelSpec, nranks: int = 1, fmt: str = "hdf5") -> Estimate:
         out_bytes = samples * (columns + 1) * 8
     out_bytes += len(spec.text.encode("utf-8", "replace"))
     if mem is None:
-        return Estimate(nranks, None, 0, 0, 0, RUNTIME_BYTES, samples, columns, out_bytes,
+        return Estimate(nranks, None, 0, 0, 0, RUNTIME_BYTES, 0, samples, columns, out_bytes,
                         g.nodes * t.steps, _float(g.nodes * t.steps) / NODE_STEPS_PER_S / nranks)
     state, (ly, lx) = mem
     area = ly * lx
@@ -295,7 +301,9 @@ def estimate(spec: ModelSpec, nranks: int = 1, fmt: str = "hdf5") -> Estimate:
     cap = _buffer_bytes()
     nrows = max(1, min(max(samples, 1), cap // max(1, 8 * local)))
     node_steps = area * t.steps
-    return Estimate(nranks, (ly, lx), state, history, nrows * local * 8, RUNTIME_BYTES,
+    factor = 6 if fmt == "nftsim" else (2 if nranks > 1 else 0)
+    gather = factor * nrows * columns * 8
+    return Estimate(nranks, (ly, lx), state, history, nrows * local * 8, RUNTIME_BYTES, gather,
                     samples, columns, out_bytes, node_steps, _float(node_steps) / NODE_STEPS_PER_S)
 
 
@@ -323,9 +331,10 @@ class Report:
         else:
             have = f"{size(b.bytes)} available ({b.source})" if b.bytes is not None \
                 else f"available memory {b.source}"
+            gather = f" + rank-0 gather {size(e.gather)}" if e.gather else ""
             out.append(f"preflight: memory about {size(e.memory)} per rank (state "
                        f"{size(e.state)} + output buffer {size(e.buffer)} + runtime "
-                       f"{size(e.runtime)}) of {have}")
+                       f"{size(e.runtime)}{gather}) of {have}")
         fmtname = {"hdf5": "HDF5", "netcdf": "netCDF", "nftsim": "NFTsim text"}.get(self.fmt,
                                                                                   self.fmt)
         free = f"{size(self.free)} free in {self.folder}" if self.free is not None \
@@ -378,7 +387,7 @@ def preflight(spec: ModelSpec, nranks: int = 1, out: str | Path | None = None,
     if e.tile is not None and budget.bytes is not None and e.memory > budget.bytes:
         need_total = e.state * nranks
         hist = e.history > e.state / 2
-        room = budget.bytes - e.runtime - e.buffer
+        room = budget.bytes - e.runtime - e.buffer - e.gather
         ranks = f"at least {-(-need_total // room)} ranks with " \
             f"{size(budget.bytes)} each, " if room > 0 else ""
         fix = ("a shorter Tau (the delay history holds Tau/Deltat steps per node, "

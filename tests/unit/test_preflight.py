@@ -94,8 +94,11 @@ def test_estimate_of_base():
     assert e.buffer == 50 * 8 * 8  # the whole run fits one buffer
     assert e.memory == e.state + e.buffer + P.RUNTIME_BYTES
     assert e.out_bytes == 50 * (8 + 1) * 8 + len(BASE)
-    text = P.estimate(spec, 1, "nftsim").out_bytes
-    assert text == 50 * (24 + 22 * 8) + len(BASE)
+    assert e.gather == 0  # one rank, HDF5: nothing is gathered
+    text = P.estimate(spec, 1, "nftsim")
+    assert text.out_bytes == 50 * (24 + 22 * 8) + len(BASE)
+    assert text.gather == 6 * 50 * 8 * 8 and text.memory == e.memory + text.gather
+    assert P.estimate(spec, 4).gather == 2 * 50 * 8 * 8
     assert e.node_steps == 16 * 100 and e.seconds == pytest.approx(1600 / 1.5e7)
     e4 = P.estimate(spec, 4)
     assert e4.tile == (2, 2) and e4.node_steps == 4 * 100
@@ -110,7 +113,7 @@ def test_huge_grid_is_refused_with_the_fix(tmp_path):
     assert line.startswith("huge.conf: memory: about ") and "but 16 GiB available" in line
     assert "fix: fewer nodes per rank: more ranks on more hosts" in line and "--force" in line
     e = rep.estimate  # ranks needed: the state over what a 16 GiB rank has left (3.6 -> 4)
-    assert -(-e.state // (16 * GiB - e.runtime - e.buffer)) == 4
+    assert -(-e.state // (16 * GiB - e.runtime - e.buffer - e.gather)) == 4
     assert "(at least 4 ranks with 16 GiB each, the state is about" in line
     with pytest.raises(ResourceError) as err:
         P.enforce(rep)
