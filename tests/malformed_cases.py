@@ -260,6 +260,8 @@ CASES: list[tuple[str, str, int, str]] = [
      "'Theta' is a key without its colon"),
     ("indexed-key-without-colon", mutate("Coupling 2: Map", "Coupling 2 Map"), 25,
      "'Coupling 2' is a key without its colon"),
+    ("time-without-colon", mutate("Time: 0.01 Deltat", "Time 0.01 Deltat"), 1,
+     "the model has no 'Time:' ('Time' without its colon is in the header)"),
     ("two-word-key-without-colon", mutate("Nodes: 16", "Nodes: 16 Longside nodes 4"), 3,
      "'Longside nodes' is a key without its colon"),
     # F8, F9: overflow-safe step counts

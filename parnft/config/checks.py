@@ -13,6 +13,7 @@ not written, and the rules that need them report them as missing.
 from __future__ import annotations
 
 import math
+import re
 
 from parnft.config import checks_kinds
 from parnft.config import keys as K
@@ -152,7 +153,9 @@ class _Checker:
         t = self.spec.time
         for k in ("Time", "Deltat"):
             if k not in t.loc:
-                self.add(self.top, k, "", f"the model has no '{k}:'",
+                colonless = re.search(rf"(?<!\S){k}\s+[-+.0-9]", self.spec.header)
+                self.add(self.top, k, "", f"the model has no '{k}:'" + (
+                         f" ('{k}' without its colon is in the header)" if colonless else ""),
                          "start the model, after the free header, with 'Time: <s> Deltat: <s>'")
         if _fin(t.time) and t.time <= 0:
             self.add(t.loc["Time"], "Time", t.time, "Time must be > 0", "give a positive Time")
