@@ -52,6 +52,19 @@ def load_spec(conf: str, comm):
     return bcast_result(comm, read_config, conf)
 
 
+def check_resources(spec, comm, out: str, fmt: str, force: bool = False) -> None:
+    """Preflight (parnft.config.preflight) on rank 0, shared; rank 0 logs warnings and report."""
+    from .config.preflight import check_run
+    from .parallel.comm import bcast_result
+
+    report = bcast_result(comm, check_run, spec, comm.Get_size(), out, fmt, force)
+    if comm.Get_rank() == 0:
+        for w in spec.warnings:
+            log.warning("warning: %s", w)
+        for line in report.lines():
+            (log.warning if "REFUSED" in line else log.info)(line)
+
+
 def make_writer(path: str, fmt: str, sim, comm):
     """The writer object for ``fmt`` writing ``path`` (collective; every rank calls it).
 
@@ -102,7 +115,7 @@ def _partial_summary(path: str, fmt: str) -> str:
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap"):
+        halo: str = "overlap", force: bool = False):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -130,6 +143,8 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based default, or NFTsim's
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).
+    force : bool
+        Run even when the preflight finds that memory or disk will not suffice.
 
     Returns
     -------
@@ -152,17 +167,18 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
 
         comm = MPI.COMM_SELF
     with catch_signals() as signals:
-        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals)
+        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force)
 
 
-def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals):
+def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False):
     from .io.target import OutputTarget
 
     fmt = output_format(out, fmt) if out else (fmt or "hdf5")
     spec = load_spec(conf, comm)
-    # -- preflight (issue #12 item 4: parnft/config/preflight.py) goes here: after the ----
-    # -- spec is read, before anything is allocated, locked or opened ---------------------
     out = out or default_output(conf, fmt)
+    # preflight: memory, disk, int64 and run time, before anything is allocated, locked
+    # or opened; ResourceError (exit 5) on every rank unless forced
+    check_resources(spec, comm, out, fmt, force)
     target = OutputTarget(out, comm, inputs=(conf,))
     target.acquire()
     try:

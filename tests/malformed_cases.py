@@ -65,6 +65,15 @@ _STIM = " Stimulus: PulseRect - Onset: 0 Node: 1 Amplitude: 1 Width: 1e-3"
 _MATRIX = "Connection matrix:\nFrom: 1 2\nTo 1: 1 2\nTo 2: 0 0\n"
 _BCM = ("Coupling 1: BCM - nu: 1e-4 nu_max: 8e-5 Dth: .25e-6 Pth: .45e-6 xyth: 1e-4 "
         "x: 2.3e-2 y: 2e-2 B: 30e3 glu_0: 200e-6 t_BCM: 7")
+_FIRING = "Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340"
+_GLU = "Firing: GlutamateResponse - Lambda: 1 tGlu: 0.03 Function: Sigmoid Theta: 0.01292 " \
+    "Sigma: 0.0038 Qmax: 340"
+_BURSTING = ("Firing: Bursting - Sigma: 0.0038 Qmax: 340 Htilde: 0 Xtilde: 0 gX: 1 gH: 1 ic: 0 "
+             "taux: 1 tauh: 1 ax: 1 mu: 1")
+_ARCTAN = "Coupling 1: DiffArctan - nu_min: 0 nu_max: 1 delta: 0.1 t_half_up: 0.1 t_half_down: 0.2"
+_SIGMOID = " Stimulus: PulseSigmoid - Onset: 0 Node: 1 Amplitude: 1 Width: 1e-3"
+_BURST = (" Stimulus: Burst - Onset: 0 Amplitude: 1 Width: 1e-3 Bursts: 2 Burst Frequency: 5 "
+          "Oscillation Frequency: 10 On: 0.1 Off: 0.1")
 
 CASES: list[tuple[str, str, int, str]] = [
     # --- unknown keys and kinds -------------------------------------------------------
@@ -228,4 +237,85 @@ CASES: list[tuple[str, str, int, str]] = [
      "Propagator 1 has no field 'psi'"),
     ("output-coupling-field", mutate("Coupling: 2", "Coupling: 2.nutilde"), 31,
      "Coupling 2 has no field 'nutilde'"),
+    # --- issue #12: validate OK guarantees run -------------------------------------------------
+    # F4: repeated output nodes and items (they wrote NaN or garbage columns, or crashed)
+    ("output-node-repeated", mutate("Output: Node: 1 2", "Output: Node: 1 2 1"), 27,
+     "node(s) listed more than once"),
+    ("output-item-repeated", mutate("Population: 1.Q", "Population: 1.Q 1.Q"), 28,
+     "'1.Q' is listed twice"),
+    ("output-item-covered", mutate("Dendrite: 1\n", "Dendrite: 1 1.V\n"), 29,
+     "'1.V' is already written by '1'"),
+    ("output-matrix-field", mutate("Coupling 2: Map - nu: 1e-4", "Coupling 2: Matrix - nu: 1e-4",
+                                   mutate("Coupling: 2", "Coupling: 2.nu")), 31,
+     "Coupling 2 has no field 'nu'"),
+    # F6: NUL and control characters, header included
+    ("nul-in-header", mutate("two populations", "two\x00populations"), 1,
+     "control character U+0000"),
+    ("form-feed-in-body", mutate("Q: 10", "Q:\x0c10"), 12, "control character U+000C"),
+    ("unicode-line-separator", mutate("Q: 10", "Q: 10\u2028"), 12, "control character U+2028"),
+    # F11: a key without its colon
+    ("key-without-colon", mutate("Propagator 2: Map - Tau: 1e-4", "Propagator 2: Map - Tau 1e-4"),
+     22, "'Tau' is a key without its colon"),
+    ("key-without-colon-after-value", mutate("Q: 10", "Q: 10 Theta 0.1"), 12,
+     "'Theta' is a key without its colon"),
+    ("indexed-key-without-colon", mutate("Coupling 2: Map", "Coupling 2 Map"), 25,
+     "'Coupling 2' is a key without its colon"),
+    ("time-without-colon", mutate("Time: 0.01 Deltat", "Time 0.01 Deltat"), 1,
+     "the model has no 'Time:' ('Time' without its colon is in the header)"),
+    ("two-word-key-without-colon", mutate("Nodes: 16", "Nodes: 16 Longside nodes 4"), 3,
+     "'Longside nodes' is a key without its colon"),
+    # F8, F9: overflow-safe step counts
+    ("time-overflows", mutate("Time: 0.01 ", "Time: 1e308 "), 2, "Time / Deltat = inf steps"),
+    ("time-beyond-2-53-steps", mutate("Time: 0.01 ", "Time: 1e300 "), 2, "more than 2^53"),
+    ("interval-beyond-2-53-steps", mutate("Interval: 2e-4", "Interval: 1e16"), 27,
+     "Interval / Deltat = 1e+20 steps is more than 2^53"),
+    ("interval-overflows", mutate("Interval: 2e-4", "Interval: 1e308"), 27,
+     "Interval / Deltat = inf steps"),
+    ("tau-overflows", mutate("Tau: 1e-4", "Tau: 1e308"), 22, "Tau / Deltat = inf steps"),
+    ("start-huge", mutate("Start: 0", "Start: 1e308"), 27, "Start must be in 0..Time"),
+    ("deltat-denormal", mutate("Deltat: 1e-4", "Deltat: 1e-320"), 2, "Time / Deltat = inf steps"),
+    ("time-below-one-step", mutate("Time: 0.01 ", "Time: 1e-5 "), 2, "less than one step"),
+    ("length-denormal", mutate("Length: 0.5\n Q", "Length: 4.9e-324\n Q"), 11,
+     "underflows to a grid spacing of 0 m"),
+    ("nodes-beyond-2-53", mutate("Nodes: 16", "Nodes: 1e20 Longside nodes: 1e10"), 3,
+     "Nodes is more than 2^53"),
+    # F10: rules once checked only when the model was built
+    ("glutamate-tglu-missing", mutate(_FIRING, _GLU.replace("tGlu: 0.03 ", "")), 13,
+     "needs 'tGlu:'"),
+    ("glutamate-tglu-zero", mutate(_FIRING, _GLU.replace("tGlu: 0.03", "tGlu: 0")), 13,
+     "tGlu must be > 0 when Lambda is non-zero"),
+    ("bursting-taux-zero", mutate(_FIRING, _BURSTING.replace("taux: 1", "taux: 0")), 13,
+     "taux divides the burst equations"),
+    ("diffarctan-delta-zero",
+     mutate("Coupling 1: Map - nu: 1e-4", _ARCTAN.replace("delta: 0.1", "delta: 0")), 24,
+     "DiffArctan delta must be non-zero"),
+    ("diffarctan-same-times",
+     mutate("Coupling 1: Map - nu: 1e-4", _ARCTAN.replace("t_half_down: 0.2", "t_half_down: 0.1")),
+     24, "t_half_up must differ from t_half_down"),
+    ("diffarctan-constant",
+     mutate("Coupling 1: Map - nu: 1e-4", _ARCTAN.replace("delta: 0.1", "delta: 1e308")), 24,
+     "does not change over 0..Time"),
+    ("bcm-nu-per-node", mutate(_FIRING, _GLU, mutate("Coupling 1: Map - nu: 1e-4",
+                                                     _BCM.replace("nu: 1e-4", "nu: 1e-4 2e-4"))),
+     24, "BCM takes one initial nu"),
+    ("bcm-nu-zero", mutate(_FIRING, _GLU, mutate("Coupling 1: Map - nu: 1e-4",
+                                                 _BCM.replace("nu: 1e-4", "nu: 0"))),
+     24, "needs a non-zero initial nu"),
+    ("pulsesigmoid-pulses-without-period", mutate(_STIM, _SIGMOID + " Pulses: 3"), 19,
+     "several PulseSigmoid pulses need a Period or Frequency"),
+    ("pulsesigmoid-sigma-zero", mutate(_STIM, _SIGMOID + " Sigma: 0"), 19, "Sigma must be > 0"),
+    ("burst-frequency-zero", mutate(_STIM, _BURST.replace("Burst Frequency: 5",
+                                                          "Burst Frequency: 0")), 19,
+     "Burst Frequency must be non-zero"),
+]
+
+#: Valid variants of BASE, one per kind whose rules moved from the model classes
+#: into the checks: each must validate, and build (tests/unit/test_config_checks.py).
+KIND_VARIANTS: list[tuple[str, str]] = [
+    ("glutamate", mutate(_FIRING, _GLU)),
+    ("bursting", mutate(_FIRING, _BURSTING)),
+    ("diffarctan", mutate("Coupling 1: Map - nu: 1e-4", _ARCTAN)),
+    ("bcm", mutate(_FIRING, _GLU, mutate("Coupling 1: Map - nu: 1e-4", _BCM))),
+    ("pulsesigmoid", mutate(_STIM, _SIGMOID + " Pulses: 3 Period: 2e-3")),
+    ("burst", mutate(_STIM, _BURST)),
 ]

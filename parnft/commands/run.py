@@ -16,7 +16,7 @@ def cmd_run(args) -> int:
     setup_logging(comm.Get_rank(), comm.Get_size(), args.quiet, verbose=args.verbose)
     out, _ = run(args.config, args.output, comm=comm, fmt=args.format,
                  procs=parse_procs_option(args.procs), progress=not args.quiet,
-                 rng=args.rng, halo=args.halo)
+                 rng=args.rng, halo=args.halo, force=args.force)
     if comm.Get_rank() == 0 and not args.quiet:
         print(out)
     return 0
@@ -44,4 +44,6 @@ def register(sub) -> None:
     r.add_argument("-q", "--quiet", action="store_true", help="no progress or info output")
     r.add_argument("-v", "--verbose", action="store_true",
                    help="also log every flush of the sample buffers (rank 0)")
+    r.add_argument("--force", action="store_true", help="run even when the preflight "
+                   "finds that memory or disk will not suffice (docs/config.md)")
     r.set_defaults(func=cmd_run)

@@ -30,6 +30,12 @@ from parnft.config import keys as K
 from parnft.config.nftsim import Key, Reporter, Word, number
 
 _ITEM = re.compile(r"^[0-9]+(?:\.[A-Za-z_][A-Za-z0-9_]*)?$")
+#: Every key name, to recognise one written without its colon.
+_KEY_NAMES = K.all_key_names()
+#: Words that can follow a key as its value besides numbers (``Topology Torus``).
+_VALUE_WORDS = frozenset(("Steady", "All", "-", *K.TOPOLOGIES, *K.FUNCTIONS, *K.FIRING_KINDS,
+                          *K.DENDRITE_KINDS, *K.PROPAGATOR_KINDS, *K.COUPLING_KINDS,
+                          *K.STIMULUS_MODES))
 
 #: Opener keys per block family: name -> (indexed?, child family).
 _OPENERS = {
@@ -265,8 +271,23 @@ class _Interpreter:
             block.kind_ok = False  # ignored: its keys are not judged
         else:
             self.kind(block, words)
+            self.head_tail(block, key, words)
         parent.children.append(block)
         self.stack.append(block)
+
+    def head_tail(self, block: Block, key: Key, words: list[Word]) -> None:
+        """Check the words after an opener's kind (``Propagator 1: Wave - <here>``)."""
+        if block.family == "population":
+            self.stray(key.label, words, name_only=True)  # free name: only colonless keys
+            return
+        if not block.kind_ok:
+            return
+        used = 0
+        if words and words[0].text != "-" and block.family not in ("matrix", "output"):
+            used = 1
+        if used < len(words) and words[used].text == "-":
+            used += 1
+        self.stray(key.label, words[used:])
 
     def kind(self, block: Block, words: list[Word]) -> None:
         word = words[0].text if words and words[0].text != "-" else None
@@ -321,6 +342,11 @@ class _Interpreter:
             return
         if block.family == "matrix" and key.name == "To":
             block.entries[label] = Entry(label, key.line, words, None)
+            lead = 0
+            while lead < len(words) and number(words[lead].text) is not None:
+                lead += 1
+            if lead:
+                self.stray(block.qualify(label), words[lead:])
             return
         if block.family == "stimulus" and key.name == K.SUPERIMPOSE:
             block.pending = False
@@ -328,6 +354,45 @@ class _Interpreter:
         vtype = (K.NUM if key.name == K.SUPERIMPOSE else block.value_keys()[key.name])
         value = self.parse(block, key, words, vtype)
         block.entries[label] = Entry(label, key.line, words, value)
+        used = _consumed(vtype, words)
+        if used:
+            self.stray(block.qualify(label), words[used:])
+
+    def stray(self, qkey: str, tail: list[Word], name_only: bool = False) -> None:
+        """Report the words after a value: a key without its colon, else ignored words.
+
+        NFTsim skips every word between a value and the next key, and its
+        shipped models use that for comments (``nu: 0.0015 oldvalue 0.0016``,
+        ``Start: 1 .0``), so such words are a warning. A word that is a key
+        name followed by a value (``Tau 0.0425``), a two-word key
+        (``Longside nodes 4``) or an indexed key (``Population 2``) is a key
+        whose colon is missing: an error, since NFTsim would silently use its
+        default. With ``name_only`` (a population's free name) only those
+        errors are reported.
+        """
+        if not tail:
+            return
+        named = False
+        for i, w in enumerate(tail):
+            nxt = tail[i + 1].text if i + 1 < len(tail) else None
+            after = tail[i + 2].text if i + 2 < len(tail) else None
+            name = None
+            if nxt is not None and w.text in K.INDEXED and nxt.isascii() and nxt.isdigit():
+                name = f"{w.text} {nxt}"
+            elif nxt is not None and f"{w.text} {nxt}" in K.MULTIWORD and \
+                    (after is None or _valueish(after)):
+                name = f"{w.text} {nxt}"
+            elif w.text in _KEY_NAMES and nxt is not None and _valueish(nxt):
+                name = w.text
+            if name is not None:
+                named = True
+                self.rep.add(w.line, qkey, " ".join(x.text for x in tail),
+                             f"'{name}' is a key without its colon (NFTsim would ignore it "
+                             "and use the default)", f"write '{name}:'")
+        if not named and not name_only:
+            self.rep.warn(tail[0].line, qkey, " ".join(x.text for x in tail),
+                          "words after the value are ignored (as NFTsim does)",
+                          "delete them, or keep them as a comment")
 
     def parse(self, block: Block, key: Key, words: list[Word], vtype: str):
         rep, label, where = self.rep, key.label, block.label
@@ -390,6 +455,28 @@ class _Interpreter:
                         "that is not a whole number", "write 1-based node numbers")
             return tuple(int(v) for v in values)
         return tuple(values)
+
+
+def _valueish(text: str) -> bool:
+    return number(text) is not None or text in _VALUE_WORDS
+
+
+def _consumed(vtype: str, words: list[Word]) -> int:
+    """How many of ``words`` a value of type ``vtype`` uses (0: it could not be read)."""
+    if not words:
+        return 0
+    if vtype == K.ITEMS:
+        return len(words)
+    if vtype in (K.NUM, K.STEADY):
+        return 1 if (number(words[0].text) is not None or words[0].text == "Steady") else 0
+    if vtype == K.WORD:
+        return 1
+    if vtype == K.NODES and words[0].text == "All":
+        return 1
+    n = 0
+    while n < len(words) and number(words[n].text) is not None:
+        n += 1
+    return n
 
 
 def interpret(seq: list[tuple[Key, list[Word]]], rep: Reporter) -> Block:

@@ -13,6 +13,7 @@ import math
 
 from parnft.config import keys as K
 from parnft.config.blocks import Block
+from parnft.config.checks import whole_steps
 from parnft.config.nftsim import Reporter, number
 from parnft.config.spec import (
     Connection,
@@ -114,7 +115,7 @@ def _time(root: Block, broken: set[str]) -> TimeSpec:
     t, dt = _num(root, "Time"), _num(root, "Deltat")
     steps = 0
     if math.isfinite(t) and math.isfinite(dt) and dt > 0 and t >= 0:
-        steps = round(t / dt)
+        steps = whole_steps(t, dt) or 0  # None (too many steps) is reported by the checks
     else:
         broken.add("time")
     return TimeSpec(time=t, deltat=dt, steps=steps,

@@ -13,7 +13,9 @@ not written, and the rules that need them report them as missing.
 from __future__ import annotations
 
 import math
+import re
 
+from parnft.config import checks_kinds
 from parnft.config import keys as K
 from parnft.config.spec import ModelSpec, Params, StimulusSpec
 from parnft.errors import Problem
@@ -22,6 +24,10 @@ from parnft.errors import Problem
 COURANT_LIMIT = 1.0 / math.sqrt(2.0)
 #: Relative tolerance (in units of steps) of "is a multiple of Deltat".
 STEP_TOLERANCE = 1e-9
+#: Most steps any duration (Time, Tau, Interval, Start) may span: beyond 2^53 a
+#: float no longer holds every whole step, so "a multiple of Deltat" means nothing
+#: (and Time / Deltat may not fit the solver's int64 step counter).
+MAX_STEPS = 2**53
 _STABILITY = "Courant condition violated"
 
 
@@ -31,8 +37,22 @@ def is_stability(problem: Problem) -> bool:
 
 
 def steps_of(value: float, deltat: float) -> float:
-    """``value / deltat``, the number of steps a duration spans (not rounded)."""
+    """``value / deltat``, the number of steps a duration spans (not rounded).
+
+    Never raises: an overflow gives ``inf`` (``1e308 / 1e-4``), and a
+    ``deltat`` of 0 gives ``inf`` (or NaN for 0 / 0).
+    """
+    if deltat == 0:
+        return math.nan if value == 0 else math.inf
     return value / deltat
+
+
+def whole_steps(value: float, deltat: float) -> int | None:
+    """``round(value / deltat)``, or None when that is not finite or beyond :data:`MAX_STEPS`."""
+    r = steps_of(value, deltat)
+    if not math.isfinite(r) or abs(r) > MAX_STEPS:
+        return None
+    return round(r)
 
 
 def is_multiple(value: float, deltat: float) -> bool:
@@ -49,6 +69,8 @@ def is_multiple(value: float, deltat: float) -> bool:
         ``|r - round(r)| <= 1e-9 * max(1, |r|)`` with ``r = value / deltat``.
     """
     r = steps_of(value, deltat)
+    if not math.isfinite(r):
+        return False
     return abs(r - round(r)) <= STEP_TOLERANCE * max(1.0, abs(r))
 
 
@@ -68,6 +90,10 @@ class _Checker:
         dt = spec.time.deltat
         self.dt = dt if _fin(dt) and dt > 0 else None
         self.n = spec.grid.nodes if "grid" not in skip else None
+        if self.n is not None and self.n > MAX_STEPS:
+            self.n, self.huge = None, True  # reported by grid(); rules by node count skipped
+        else:
+            self.huge = False
         self.pops = {p.index: p for p in spec.populations}
         self.conns = {c.index: c for c in spec.connections} if "matrix" not in skip else None
 
@@ -93,8 +119,20 @@ class _Checker:
                      "add " + ", ".join(f"'{k}: <value>'" for k in absent) + f" to {label}")
         return absent
 
+    def too_many_steps(self, line, key, value, what: str) -> bool:
+        """Report ``value / Deltat`` beyond :data:`MAX_STEPS` (or overflowing); True if so."""
+        if self.dt is None or not _fin(value) or whole_steps(value, self.dt) is not None:
+            return False
+        r = steps_of(value, self.dt)
+        self.add(line, key, value, f"{what} / Deltat = {r:.3g} steps is more than 2^53 "
+                 f"({MAX_STEPS:.3g}), too many to count exactly",
+                 f"give {what} <= {_g(MAX_STEPS * self.dt)} s, or a larger Deltat")
+        return True
+
     def multiple(self, line, key, value, what: str) -> None:
         if self.dt is None or not _fin(value):
+            return
+        if self.too_many_steps(line, key, value, what):
             return
         if not is_multiple(value, self.dt):
             near = max(round(steps_of(value, self.dt)), 1) * self.dt
@@ -115,7 +153,9 @@ class _Checker:
         t = self.spec.time
         for k in ("Time", "Deltat"):
             if k not in t.loc:
-                self.add(self.top, k, "", f"the model has no '{k}:'",
+                colonless = re.search(rf"(?<!\S){k}\s+[-+.0-9]", self.spec.header)
+                self.add(self.top, k, "", f"the model has no '{k}:'" + (
+                         f" ('{k}' without its colon is in the header)" if colonless else ""),
                          "start the model, after the free header, with 'Time: <s> Deltat: <s>'")
         if _fin(t.time) and t.time <= 0:
             self.add(t.loc["Time"], "Time", t.time, "Time must be > 0", "give a positive Time")
@@ -124,12 +164,20 @@ class _Checker:
                      "give a positive Deltat")
         if _fin(t.time) and t.time > 0:
             self.multiple(t.loc["Time"], "Time", t.time, "Time")
+            n = whole_steps(t.time, self.dt) if self.dt is not None else None
+            if n == 0:
+                self.add(t.loc["Time"], "Time", t.time, f"Time is less than one step Deltat = "
+                         f"{_g(self.dt)}", "give a Time of at least one Deltat")
 
     def grid(self) -> None:
         g = self.spec.grid
         if "Nodes" not in g.loc:
             self.add(self.top, "Nodes", "", "the model has no 'Nodes:'",
                      "add 'Nodes: N' after Time and Deltat")
+            return
+        if self.huge:
+            self.add(g.loc["Nodes"], "Nodes", f"{float(g.nodes):.3g}", "Nodes is more than 2^53 "
+                     f"({MAX_STEPS:.3g}): no machine holds such a grid", "give fewer nodes")
             return
         if self.n is None:
             return
@@ -198,6 +246,7 @@ class _Checker:
         if "Sigma" in f.loc and _fin(sigma) and sigma <= 0:
             self.add(f.loc["Sigma"], f"{lab}: Sigma", sigma, "Sigma must be > 0",
                      "give the positive width of the sigmoid")
+        checks_kinds.apply(self, "firing", f.kind, p, lab)
 
     def stimulus(self, s: StimulusSpec, lab: str) -> None:
         if s.mode == K.SUPERIMPOSE:
@@ -228,6 +277,7 @@ class _Checker:
                      "give a non-negative Duration (omit it for 'forever')")
         if "Node" in s.loc:
             self.node_list(s.loc["Node"], f"{lab}: Node", s.nodes, "stimulus")
+        checks_kinds.apply(self, "stimulus", s.mode, s, lab)
 
     # -- per connection -----------------------------------------------------------------
     def dendrites(self) -> None:
@@ -289,6 +339,10 @@ class _Checker:
         neg = [t for t in pr.tau if _fin(t) and t < 0]
         if neg:
             self.add(line, f"{lab}: Tau", tuple(neg), "Tau must be >= 0", "give delays >= 0")
+        if self.dt is not None and any(whole_steps(t, self.dt) is None for t in pr.tau
+                                       if _fin(t)):
+            self.too_many_steps(line, f"{lab}: Tau", max(pr.tau), "Tau")
+            return
         if self.dt is not None:
             bad = [t for t in pr.tau if _fin(t) and t >= 0 and not is_multiple(t, self.dt)]
             if bad:
@@ -307,16 +361,18 @@ class _Checker:
             return
         big_l = self.spec.grid.longside
         dx = pre.length / big_l
-        p = pr.gamma * pr.range * self.dt / dx
         line = self.line(pr.loc, "gamma", "Propagator")
+        if not dx > 0:
+            self.add(pre.loc["Length"], f"Population {pre.index}: Length", pre.length,
+                     f"Length / Longside nodes ({big_l}) underflows to a grid spacing of 0 m",
+                     "give the side length of the grid in metres (e.g. 0.5)")
+            return
+        p = pr.gamma * pr.range * self.dt / dx
         if p > COURANT_LIMIT:
-            dt_max = dx * COURANT_LIMIT / (pr.gamma * pr.range)
-            dx_min = pr.gamma * pr.range * self.dt / COURANT_LIMIT
             self.add(line, f"{lab}: gamma, Range", f"{_g(pr.gamma)}, {_g(pr.range)}",
                      f"{_STABILITY}: p = gamma*Range*Deltat/dx = {p:.4g} > 1/sqrt(2) (dx = "
                      f"Length {_g(pre.length)} of Population {pre.index} / {big_l} = {_g(dx)} m)",
-                     f"use Deltat <= {dt_max:.6g} s, or dx >= {dx_min:.6g} m (Longside nodes "
-                     f"<= {math.floor(pre.length / dx_min)}), or a smaller gamma*Range")
+                     courant_fix(pr.gamma * pr.range, self.dt, dx, pre.length))
         if dx > pr.range / 2:
             self.add(self.line(pr.loc, "Range", "Propagator"), f"{lab}: Range", pr.range,
                      f"the grid does not resolve Range: dx = {_g(dx)} m > Range/2 (NFTsim refuses "
@@ -330,6 +386,7 @@ class _Checker:
                 continue
             req, _ = K.COUPLING_KINDS[c.kind]
             absent = self.missing(c.loc, "Coupling", lab, req, f"a {c.kind} coupling")
+            checks_kinds.apply(self, "coupling", c.kind, c, lab)
             n = self.n
             if "nu" in c.loc and n is not None and c.kind != "Ramp":
                 matrix = c.kind in K.MATRIX_COUPLINGS
@@ -374,6 +431,14 @@ class _Checker:
                 self.multiple(o.loc["Interval"], "Output: Interval", o.interval, "Interval")
         if "Node" in o.loc:
             self.node_list(o.loc["Node"], "Output: Node", o.nodes, "Output")
+            twice = sorted({i for i in o.nodes if o.nodes.count(i) > 1})
+            if twice:
+                self.add(o.loc["Node"], "Output: Node", tuple(twice), "node(s) listed more than "
+                         "once (each output column is one node)", "list each node once")
+        kinds = {"Dendrite": {d.index: d.kind for d in self.spec.dendrites},
+                 "Propagator": {p.index: p.kind for p in self.spec.propagators},
+                 "Coupling": {c.index: c.kind for c in self.spec.couplings}, "Population": {}}
+        self.repeated_items(o, kinds)
         objects = {
             "Population": {p.index: self._pop_fields(p) for p in self.spec.populations},
             "Dendrite": {d.index: K.DENDRITE_FIELDS.get(d.kind) for d in self.spec.dendrites},
@@ -390,15 +455,59 @@ class _Checker:
                              f"name an existing {fam} (1..{max(objects[fam], default=0)})")
                     continue
                 fields = objects[fam][k]
+                kind = kinds[fam].get(k)
+                if field and (fam, kind) in K.WHOLE_ITEM_ONLY:
+                    self.add(line, f"Output: {fam}", item, f"a {kind} {fam.lower()} writes "
+                             "each field once per source node, so its fields cannot be named",
+                             f"write '{k}' (all its fields)")
+                    continue
                 if field and fields is not None and field not in fields:
                     self.add(line, f"Output: {fam}", item, f"{fam} {k} has no field '{field}'",
                              f"use one of {', '.join(fields)} (or '{k}' for all)")
+
+    def repeated_items(self, o, kinds: dict) -> None:
+        """An output item given twice, or a field also written by its object's ``k``."""
+        for fam in K.OUTPUT_FAMILIES:
+            given = getattr(o, fam.lower())
+            whole = {i for i in given if "." not in i}
+            seen: set[str] = set()
+            for item in given:
+                num, _, fname = item.partition(".")
+                by_name = K.BY_NAME_ONLY.get((fam, kinds[fam].get(int(num))), ())
+                if item in seen:
+                    why = f"'{item}' is listed twice"
+                elif fname and num in whole and fname not in by_name:
+                    why = f"'{item}' is already written by '{num}' (all its fields)"
+                else:
+                    seen.add(item)
+                    continue
+                self.add(o.loc.get(fam, o.loc["Output"]), f"Output: {fam}", item,
+                         f"{why}: each output column must be named once", "list it once")
 
     @staticmethod
     def _pop_fields(p):
         if p.firing is not None:
             return K.FIRING_FIELDS.get(p.firing.kind)
         return K.STIMULUS_FIELDS
+
+
+def courant_fix(gr: float, dt: float, dx: float, length: float) -> str:
+    """The fix of a violated Courant condition ``gr * dt / dx > 1/sqrt(2)`` (``gr`` = gamma*Range).
+
+    Only remedies that exist are offered: a smaller Deltat when the bound is a
+    representable positive step, fewer nodes along the long side when at
+    least one node remains, and always a smaller gamma*Range.
+    """
+    dt_max = dx * COURANT_LIMIT / gr
+    dx_min = gr * dt / COURANT_LIMIT
+    ways = []
+    if math.isfinite(dt_max) and dt_max > 0:
+        ways.append(f"use Deltat <= {dt_max:.6g} s")
+    nodes = math.floor(length / dx_min) if math.isfinite(dx_min) and dx_min > 0 else 0
+    if nodes >= 1:
+        ways.append(f"dx >= {dx_min:.6g} m (Longside nodes <= {nodes})")
+    ways.append(f"a gamma*Range below {_g(COURANT_LIMIT * dx / dt)} m/s")
+    return ", or ".join(ways)
 
 
 def check(spec: ModelSpec, skip: frozenset[str] = frozenset()) -> list[Problem]:

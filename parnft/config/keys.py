@@ -160,13 +160,27 @@ DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta", "V")
 PROPAGATOR_FIELDS = {k: ("phi",) for k in PROPAGATOR_KINDS}
 COUPLING_FIELDS = {
     "Map": ("nu",),
-    "Matrix": ("nu",),
+    "Matrix": (),  # nothing to write, as NFTsim (parnft.model.couplings.MatrixCoupling)
     "Ramp": ("nu",),
     "DiffArctan": ("nu",),
     "CaDP": ("nutilde", "nu", "Ca", "B", "H"),
     "BCM": ("nu", "nutilde", "Ca", "B", "gNMDA"),
     "BCM-Spatial": ("Ca", "nutilde", "nu", "nu_Ca"),
 }
+
+#: Fields an output item ``k`` leaves out; they are written only when named
+#: (``Dendrite: 9.V``). (family, kind) -> fields.
+BY_NAME_ONLY = {("Dendrite", "Ramp"): ("V",)}
+
+#: Kinds whose fields can only be written all together (item ``k``): BCM-Spatial
+#: writes each field once per source node (``Ca.1`` .. ``Ca.N``).
+WHOLE_ITEM_ONLY = frozenset({("Coupling", "BCM-Spatial")})
+
+
+def default_fields(family: str, kind: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields an output item ``k`` (no ``.field``) of ``family``/``kind`` writes."""
+    skip = BY_NAME_ONLY.get((family, kind), ())
+    return tuple(f for f in fields if f not in skip)
 
 
 def stimulus_keys(mode: str) -> dict[str, str]:
@@ -194,3 +208,21 @@ def dendrite_keys(kind: str) -> dict[str, str]:
     if kind == "Ramp":
         keys.update({k: NUM for k in DENDRITE_RAMP_KEYS})
     return keys
+
+
+def all_key_names() -> frozenset[str]:
+    """Every key name of the format (value keys and block openers), without colons.
+
+    Used to recognise a key written without its colon (``Tau 0.0425``).
+    """
+    names: set[str] = set(ROOT_KEYS) | set(MATRIX_KEYS) | set(POPULATION_KEYS)
+    names |= set(OUTPUT_KEYS) | set(PROPAGATOR_KEYS) | set(DENDRITE_KEYS)
+    names |= set(DENDRITE_RAMP_KEYS) | set(STIMULUS_COMMON) | set(_FUNCTION_PARAMS)
+    names |= {"Function", "Lambda", "tGlu", SUPERIMPOSE, "Connection matrix", "Firing",
+              "Stimulus", "Output"}
+    names |= set(BURST_REQUIRED) | set(BURST_OPTIONAL)
+    for req, opt in STIMULUS_MODES.values():
+        names |= set(req) | set(opt)
+    for req, opt in COUPLING_KINDS.values():
+        names |= set(req) | set(opt)
+    return frozenset(names)

@@ -19,6 +19,7 @@ sees everything wrong with a file at once.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -27,11 +28,20 @@ from pathlib import Path
 from parnft.config import keys as K
 from parnft.errors import ConfigError, Problem, StabilityError
 
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _WORD = re.compile(r"\S+")
 _PIECE = re.compile(r"[^:]*:|[^:]+")
 #: Words that end the header when ``Time: <number>`` is missing altogether.
 _FALLBACK_STARTS = ("Time:", "Deltat:", "Nodes:")
+#: Largest file read [bytes]; a bigger one (or an endless one, ``/dev/zero``) is refused.
+MAX_BYTES = 64 * 2**20
+#: Characters a ``.conf`` file must not hold anywhere (header included): the C0 and
+#: C1 controls other than tab, line feed and carriage return (NUL, form feed,
+#: vertical tab, the ``\x1c``-``\x1f`` separators that Python counts as line
+#: breaks, DEL) and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+#: At most this many lines with control characters are listed one by one.
+_MAX_CONTROL_LINES = 10
 
 
 def number(text: str) -> float | None:
@@ -88,13 +98,21 @@ class Reporter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def add(self, line: int, key: str, value: str, rule: str, fix: str) -> None:
-        """Record one problem (the value is shortened to one short line)."""
+    def _problem(self, line: int, key: str, value: str, rule: str, fix: str) -> Problem:
         value = " ".join(str(value).split())
         if len(value) > 60:
             value = value[:57] + "..."
-        self.problems.append(Problem(self.path, int(line), key, value, rule, fix))
+        return Problem(self.path, int(line), key, value, rule, fix)
+
+    def add(self, line: int, key: str, value: str, rule: str, fix: str) -> None:
+        """Record one problem (the value is shortened to one short line)."""
+        self.problems.append(self._problem(line, key, value, rule, fix))
+
+    def warn(self, line: int, key: str, value: str, rule: str, fix: str) -> None:
+        """Record a warning: something legal but probably not meant (printed, not raised)."""
+        self.warnings.append(self._problem(line, key, value, rule, fix))
 
 
 def tokenize(text: str) -> tuple[str, list[Word], int]:
@@ -166,7 +184,7 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
             continue
         stem = w.text[:-1]
         prev = seq[-1] if seq and isinstance(seq[-1], Word) else None
-        if prev is not None and prev.text in K.INDEXED and stem.isdigit():
+        if prev is not None and prev.text in K.INDEXED and stem.isascii() and stem.isdigit():
             seq[-1] = Key(prev.text, int(stem), prev.line)
         elif prev is not None and f"{prev.text} {stem}" in K.MULTIWORD:
             seq[-1] = Key(f"{prev.text} {stem}", None, prev.line)
@@ -183,32 +201,81 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
 
 def read_text(text: str, path: str = "<string>", validate: bool = True):
     """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
-    from parnft.config import blocks, build, checks  # they import this module's types
+    from parnft.config import advice, blocks, build, checks  # they import this module's types
 
     rep = Reporter(path)
+    if control_characters(text, rep):
+        raise ConfigError(rep.problems)
     header, words, last_line = tokenize(text)
     root = blocks.interpret(items(words), rep)
     spec, broken = build.build(root, rep, path=path, text=text, header=header,
                                last_line=last_line)
     problems = list(rep.problems)
+    warnings = list(rep.warnings)
     if validate:
         problems += checks.check(spec, skip=broken)
+        if not problems:
+            warnings += advice.warnings(spec)
     problems.sort(key=lambda p: p.line)  # stable: same-line problems keep their order
     if problems:
         if any(checks.is_stability(p) for p in problems):
             raise StabilityError(problems)
         raise ConfigError(problems)
-    return spec
+    warnings.sort(key=lambda p: p.line)
+    return dataclasses.replace(spec, warnings=tuple(warnings))
+
+
+def control_characters(text: str, rep: Reporter) -> bool:
+    """Report every line holding a control character (see ``_CONTROL``); True if any.
+
+    NFTsim's reader stops at a NUL byte and C++ streams treat form feed and
+    vertical tab as spaces, while Python counts ``\\x0c``, ``\\x1c``.. as line
+    breaks, so line numbers would disagree: such a file is refused outright.
+    """
+    found = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        m = _CONTROL.search(line)
+        if m is None:
+            continue
+        found += 1
+        if found <= _MAX_CONTROL_LINES:
+            col = m.start() + 1
+            rep.add(lineno, "file", "", f"control character U+{ord(m.group()):04X} at column "
+                    f"{col} (a .conf file is plain text)", "delete it (an editor's 'show "
+                    "invisibles' mode shows it); a binary file is not a model")
+    if found > _MAX_CONTROL_LINES:
+        rep.add(lineno, "file", "", f"{found - _MAX_CONTROL_LINES} more lines hold control "
+                "characters", "is this a text file?")
+    return found > 0
+
+
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """At most ``limit`` (default :data:`MAX_BYTES`) bytes of ``path``.
+
+    A ConfigError when it has more, or cannot be read.
+    """
+    limit = MAX_BYTES if limit is None else limit
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise ConfigError(
+            [Problem(str(path), 0, "file", "", f"cannot read the file ({why})",
+                     "check the path and permissions")]
+        ) from exc
+    if len(data) > limit:
+        raise ConfigError([Problem(str(path), 0, "file", "", f"the file is larger than "
+                                   f"{limit / 2**20:.3g} MiB (or endless, like /dev/zero)",
+                                   "give a .conf model file")])
+    return data
 
 
 def read_path(path: str | Path, validate: bool = True):
-    """Read a model from a ``.conf`` file; see :func:`parnft.config.read_config`."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise ConfigError(
-            [Problem(str(path), 0, "file", "", f"cannot read the file ({exc.strerror})",
-                     "check the path and permissions")]
-        ) from exc
+    """Read a model from a ``.conf`` file; see :func:`parnft.config.read_config`.
+
+    At most :data:`MAX_BYTES` are read. Bytes that are not UTF-8 become U+FFFD
+    (they are harmless in the free header and rejected as words elsewhere).
+    """
+    text = read_bytes(path).decode("utf-8", errors="replace")
     return read_text(text, path=str(path), validate=validate)

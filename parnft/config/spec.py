@@ -361,6 +361,10 @@ class ModelSpec:
     dendrites, propagators, couplings : tuple
         In connection order j = 1..m (one each per connection).
     output : OutputSpec
+    warnings : tuple of Problem
+        Things legal but probably not meant (ignored words after a value, a
+        negative Qmax, Interval > Time, ...): ``parnft validate`` and ``parnft
+        run`` print them once (rank 0); they never stop a run.
     """
 
     path: str
@@ -374,6 +378,7 @@ class ModelSpec:
     propagators: tuple[PropagatorSpec, ...]
     couplings: tuple[CouplingSpec, ...]
     output: OutputSpec
+    warnings: tuple = ()
 
     def incoming(self, population: int) -> tuple[Connection, ...]:
         """Connections whose postsynaptic population is ``population`` (1-based)."""

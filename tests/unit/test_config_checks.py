@@ -9,7 +9,7 @@ import pytest
 from parnft.config import parse_config, read_config
 from parnft.config.checks import COURANT_LIMIT, check, is_multiple, is_stability
 from parnft.errors import ConfigError, Problem, StabilityError
-from tests.malformed_cases import BASE, mutate
+from tests.malformed_cases import BASE, KIND_VARIANTS, mutate
 from tests.refdata import nftsim_ref
 
 
@@ -165,7 +165,7 @@ def test_ramp_coupling_rules():
 
 
 def test_output_field_names():
-    ok = mutate("Population: 1.Q", "Population: 1.V 2.Q 2")
+    ok = mutate("Population: 1.Q", "Population: 1.V 1.Q 2")
     assert problems(ok) == []
     (p,) = problems(mutate("Population: 1.Q", "Population: 2.V"))
     assert "Population 2 has no field 'V'" in p.rule  # a stimulus population exports Q only
@@ -214,3 +214,76 @@ def test_only_torus_topology_is_accepted():
     text = BASE.replace("Nodes: 16", "Nodes: 16\nTopology: Sphere")
     with _pytest.raises(ConfigError, match=r":4: Topology = Sphere: parnft runs periodic"):
         parse_config(text)
+
+
+# --- issue #12: rules once found only when the model was built, warnings ---------------------
+@pytest.mark.parametrize("name,text", KIND_VARIANTS, ids=[v[0] for v in KIND_VARIANTS])
+def test_kind_variants_validate_and_build(name, text):
+    """The variants the moved rules are tested against are valid and build (no ConfigError)."""
+    from parnft.solver import Simulation
+
+    spec = parse_config(text, path=f"{name}.conf")
+    sim = Simulation(spec)
+    sim.close()
+
+
+def test_glutamate_message_names_the_line():
+    """Issue #12 F10: 'tbs.conf:0: tGlu = None' is now a validate problem with its line."""
+    (p,) = problems(mutate("Firing: Function", "Firing: GlutamateResponse - Lambda: 1 Function"))
+    assert p.line == 13 and p.key == "Population 1 Firing: tGlu" and "needs 'tGlu:'" in p.rule
+
+
+def warnings_of(text: str) -> list[Problem]:
+    return list(parse_config(text, path="w.conf").warnings)
+
+
+def test_no_warnings_for_base():
+    assert warnings_of(BASE) == []
+
+
+@pytest.mark.parametrize("old,new,line,rule", [
+    ("Qmax: 340", "Qmax: -340", 13, "Qmax <= 0"),
+    ("Qmax: 340", "Qmax: 0", 13, "Qmax <= 0"),
+    ("Interval: 2e-4", "Interval: 0.02", 27, "Interval > Time"),
+    ("Tau: 1e-4", "Tau: 0.02", 22, "Tau > Time"),
+    ("Start: 0", "Start: 0.01", 27, "writes no samples"),
+    ("Time: 0.01 ", "Time: 20000 ", 2, "a long run"),
+    ("Q: 10", "Q: 10 oldvalue 9", 12, "words after the value are ignored"),
+    ("Tau: 1e-4", "Tau: 1e-4 old", 22, "words after the value are ignored"),
+    ("To 2: 0 0", "To 2: 0 0 x", 8, "words after the value are ignored"),
+    ("Propagator 2: Map -", "Propagator 2: Map - fast", 22, "words after the value"),
+])
+def test_warnings(old, new, line, rule):
+    """Issue #12 F11, F12: legal but odd values give one warning with their line, no error."""
+    ws = warnings_of(mutate(old, new))
+    assert len(ws) == 1, ws
+    assert ws[0].line == line and rule in ws[0].rule and str(ws[0]).startswith(f"w.conf:{line}:")
+
+
+def test_shipped_configs_warn_only_about_their_comments():
+    """NFTsim's own models keep reading; their words after values are warnings, not errors."""
+    aerp = read_config(nftsim_ref("configs", "eirs-aerp.conf"))
+    assert [w.line for w in aerp.warnings] == [73, 74, 75, 76, 77, 81]
+    assert all("oldvalue" in w.value for w in aerp.warnings)
+    spindles = read_config(nftsim_ref("test", "numerical", "eirs-spindles.conf"))
+    assert [(w.line, w.key, w.value) for w in spindles.warnings] == [(84, "Output: Start", ".0")]
+
+
+@pytest.mark.parametrize("gamma", [1e6, 4000, 1e9])
+def test_courant_fix_never_suggests_zero_nodes(gamma):
+    """Issue #12 F15: the fix offers only remedies that exist (never 'Longside nodes <= 0')."""
+    (p,) = [p for p in problems(wave(gamma, 0.25)) if is_stability(p)]
+    assert "<= 0)" not in p.fix and "Deltat <= 0 s" not in p.fix
+    assert "a gamma*Range below" in p.fix
+    if gamma == 4000:
+        assert "Longside nodes <= 3" in p.fix  # dx_min = 4000*0.25*1e-4*sqrt(2) = 0.141 m
+    else:
+        assert "Longside nodes" not in p.fix
+
+
+def test_courant_fix_bound_is_the_limit():
+    from parnft.config.checks import courant_fix
+
+    fix = courant_fix(750.0, 1e-4, 0.125, 0.5)  # p = 0.6 < limit: the bounds are the limit
+    assert "Deltat <= 0.000117851 s" in fix  # 0.125 / sqrt(2) / 750
+    assert "Longside nodes <= 4" in fix  # 0.5 / (750 * 1e-4 * sqrt(2)) = 4.7

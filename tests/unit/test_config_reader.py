@@ -363,3 +363,39 @@ def test_read_missing_file(tmp_path):
     with pytest.raises(ConfigError) as err:
         read_config(tmp_path / "nope.conf")
     assert "cannot read the file" in str(err.value)
+
+
+# --- issue #12: words after values, keys without colons, plain text ---------------------------
+def test_population_name_may_hold_key_words_but_not_a_colonless_key():
+    ok = parse_config(mutate("Population 1: Excitatory", "Population 1: Q cells of Function"))
+    assert ok.populations[0].name == "Q cells of Function" and ok.warnings == ()
+    with pytest.raises(ConfigError, match="'Length' is a key without its colon"):
+        parse_config(mutate("Population 2: Stimulation", "Population 2: Stimulation Length 0.5"))
+
+
+def test_ascii_digits_only():
+    assert number("١٢") is None and number("12") == 12.0
+    with pytest.raises(ConfigError):  # not a traceback from int("²")
+        parse_config(mutate("Coupling 2: Map", "Coupling ²: Map"))
+
+
+def test_read_path_caps_the_size(tmp_path, monkeypatch):
+    from parnft.config import nftsim
+
+    path = tmp_path / "big.conf"
+    path.write_text(BASE + " " * 200)
+    monkeypatch.setattr(nftsim, "MAX_BYTES", len(BASE) + 100)
+    with pytest.raises(ConfigError, match=r"big.conf:0: file: the file is larger than"):
+        read_config(path)
+    path.write_text(BASE)
+    assert read_config(path).grid.nodes == 16
+
+
+def test_nul_byte_in_file_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "nul.conf"
+    path.write_bytes(BASE.replace("Q: 10", "Q: 1\x000").encode())
+    with pytest.raises(ConfigError) as err:
+        read_config(path)
+    (p,) = err.value.problems
+    assert (p.line, p.rule) == (12, "control character U+0000 at column 6 (a .conf file is "
+                                    "plain text)")
