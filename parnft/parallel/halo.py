@@ -134,10 +134,15 @@ class HaloExchange:
         self.wraps = np.array([_ORDER.index(d) for d in self._local], dtype=np.int64)
         self.sendbuf = np.zeros(offset, dtype=np.float64)
         self.recvbuf = np.zeros(offset, dtype=np.float64)
+        # per direction: the (nfields, n_d) message, a view of the flat buffers
+        self._sendbuf: dict[str, np.ndarray] = {}
+        self._recvbuf: dict[str, np.ndarray] = {}
         recv_reqs, send_reqs = [], []
         for (side, off, n), d in zip(rows, self._remote):
             nb = tiling.neighbours[d]
             part = slice(off, off + nfields * n)
+            self._sendbuf[d] = self.sendbuf[part].reshape(nfields, n)
+            self._recvbuf[d] = self.recvbuf[part].reshape(nfields, n)
             # ghost side d <- neighbour on side d, which sent towards opposite(d)
             recv_reqs.append(comm.Recv_init([self.recvbuf[part], MPI.DOUBLE], nb,
                                             TAG_BASE + _ORDER.index(_OPPOSITE[d])))
@@ -250,6 +255,8 @@ class HaloExchange:
         self.handles = self.handles[:0]
         self.comm.Free()
         self.comm = None
+        self._sendbuf.clear()
+        self._recvbuf.clear()
 
     def __enter__(self) -> HaloExchange:
         return self
