@@ -2,13 +2,18 @@
 
 One code path for any rank count: a single process is a 1-rank run whose
 halo exchange is a periodic copy of the tile onto itself, done inside the
-compiled loop. On several ranks a step is two compiled calls with the halo
-wait between them (:mod:`parnft.parallel`): in overlap mode the first does
-everything that reads no ghost cell (couplings, populations, and the wave
-stencils' inner nodes) while messages fly, the second the tile's outer ring of
-each wave (:func:`split_at_halo`); fields that all-to-all couplings read at
+compiled loop. On several ranks the compiled loop also exchanges
+(:class:`parnft.codegen.Exchange`, MPI through :mod:`parnft.parallel.native`):
+in overlap mode each step first does everything that reads no ghost cell
+(couplings, populations, and the wave stencils' inner nodes) while the
+messages started at the end of the previous step fly, then waits, unpacks
+and does the tile's outer ring of each wave (:func:`split_at_halo`), then
+packs and starts the next exchange; fields that all-to-all couplings read at
 every node (:meth:`~parnft.model.base.Component.gathers`) are allgathered after
-each step.
+each step. Python runs only between chunks of steps (:meth:`Simulation.run`,
+:meth:`Simulation._chunk_boundary`). Where compiled code cannot call MPI (no
+MPI library found, or ``PARNFT_NATIVE_MPI=0``) a step is two compiled calls
+with the exchange between them, from Python: the same results, slower.
 
 Within a compiled call, consecutive kernels that have a strip form run
 together over strips of grid rows that stay in cache (:func:`strip_rows`,
@@ -22,13 +27,14 @@ the previous step), populations (dendrites, soma, firing; stimuli), propagators
 
 from __future__ import annotations
 
+import logging
 import os
 import time as _time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .codegen import array_id, compile_loop, plan_loop
+from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
@@ -39,43 +45,13 @@ from .model.registry import lookup
 from .outputs import OutputPlan
 
 HALO_MODES = ("overlap", "blocking")
+#: First chunk of steps per compiled call; chunks double while a call takes less than
+#: :data:`CHUNK_SECONDS` (agreed by all ranks), up to :data:`MAX_CHUNK`.
+FIRST_CHUNK = 64
+CHUNK_SECONDS = 0.05
+MAX_CHUNK = 1 << 20
 
-
-class _Allgather:
-    """One ``Allgatherv`` per gathered field into its global array (global node order).
-
-    Rank r's tile arrives at displacement ``sum of earlier tiles' sizes`` (from
-    :meth:`~parnft.parallel.tiling.Tiling.tile_bounds`); a precomputed
-    permutation puts the nodes in global order, unless the rank-tile order is
-    already the global one (one column of tiles). Buffers are built once.
-    """
-
-    def __init__(self, tiling, pairs: list):
-        from mpi4py import MPI
-
-        nx = tiling.glb_shape[1]
-        bounds = tiling.tile_bounds()
-        counts = tuple((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in bounds)
-        displs = tuple(int(d) for d in np.cumsum((0,) + counts[:-1]))
-        order = np.concatenate([(np.arange(y0, y1)[:, None] * nx + np.arange(x0, x1)).ravel()
-                                for y0, y1, x0, x1 in bounds])
-        self.comm = tiling.comm
-        self.perm = None if np.array_equal(order, np.arange(order.size)) else np.argsort(order)
-        self.recv = None if self.perm is None else np.empty(order.size)
-        self.ops = []
-        for loc, glob in pairs:
-            if (loc.dtype != np.float64 or glob.dtype != np.float64 or not loc.flags.c_contiguous
-                    or loc.size != counts[tiling.rank] or glob.shape != (order.size,)):
-                raise ParnftError("a gathered field must be a flat float64 array of this tile "
-                                  "paired with one of every node")
-            rbuf = glob if self.perm is None else self.recv
-            self.ops.append(([loc, MPI.DOUBLE], [rbuf, (counts, displs), MPI.DOUBLE], glob))
-
-    def __call__(self) -> None:
-        for sbuf, rbuf, glob in self.ops:
-            self.comm.Allgatherv(sbuf, rbuf)
-            if self.perm is not None:
-                np.take(self.recv, self.perm, out=glob)
+log = logging.getLogger("parnft")
 
 
 #: Nodes per strip of the cache-blocked step (:func:`strip_rows`); ``$PARNFT_STRIP_NODES``
@@ -126,8 +102,9 @@ def split_at_halo(calls: list[Call], ghosted: list) -> tuple[list[Call], list[Ca
 class _Loop:
     """A compiled loop over some of the step's calls, with its argument arrays."""
 
-    def __init__(self, calls: list[Call], records: list | None, strip=None):
-        plan = plan_loop(calls, records or [], sample=records is not None, strip=strip)
+    def __init__(self, calls: list[Call], records: list | None, strip=None, exchange=None):
+        plan = plan_loop(calls, records or [], sample=records is not None, strip=strip,
+                         exchange=exchange)
         self.fn = compile_loop(plan)
         self.arrays = plan.arrays
         self.scalars = (np.array(plan.floats, dtype=np.float64),
@@ -212,6 +189,11 @@ class Simulation:
         self.outputs = OutputPlan(spec, ctx, self)
         self.n = 0
         self._loops = None
+        self._halo = self._gather = None
+        #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
+        self.native_mpi = None
+        self._chunk = FIRST_CHUNK
+        self._chunk_agreed = False  # chunk length settled (no more agreement needed)
         self.stats.build = _time.perf_counter() - t0
 
     @property
@@ -242,13 +224,13 @@ class Simulation:
             return
         t0 = _time.perf_counter()
         recs = self.outputs.records()
-        self._halo = self._gather = None
         strip = strip_rows(self.ctx.loc_shape, self.strip_nodes)
         if not self.needs_exchange:
             self._loops = [_Loop(self.step_calls(), recs, strip)]
             for phi, q, cur, _ in self.wave_fields:
                 wave_fill_periodic(phi, q, cur, 0)
         else:
+            from .parallel.allgather import Allgather
             from .parallel.halo import HaloExchange
 
             # overlap: everything that needs no ghost cell runs while messages fly
@@ -258,18 +240,37 @@ class Simulation:
                                                       for a in (phi, q)])
             else:
                 first, second = calls, []
-            self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
             if self.wave_fields:
                 corners = any(c for *_, c in self.wave_fields)
                 self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields),
                                           corners=corners)
                 self._halo.exchange(self._ghosted())
             if self.gathers:
-                self._gather = _Allgather(self.tiling, self.gathers)
+                self._gather = Allgather(self.tiling, self.gathers)
                 self._gather()
+            self.native_mpi = self._load_native()
+            if self.native_mpi is not None:
+                from .parallel.native import ABI
+
+                fields = [(a, cur) for phi, q, cur, _ in self.wave_fields for a in (phi, q)]
+                ex = Exchange(self.halo_mode, self._halo, fields, self._gather, second, ABI)
+                self._loops = [_Loop(first, recs, strip, exchange=ex)]
+            else:
+                self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
         for loop in self._loops:
             loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
+
+    def _load_native(self) -> str | None:
+        """The MPI library compiled code will call, or None (logged): step from Python."""
+        from .parallel.native import load
+
+        try:
+            return load()
+        except ParnftError as err:
+            if self.tiling.rank == 0:
+                log.warning("halo exchange from Python, one step per call: %s", err)
+            return None
 
     def _ghosted(self) -> list:
         """The current level of every wave field (their frames are exchanged)."""
@@ -279,7 +280,7 @@ class Simulation:
         return fields
 
     def _step_exchanging(self) -> int:
-        """One step on several ranks: ghost-free work, halo wait, the rest; returns rows."""
+        """One step from Python (no native MPI): ghost-free work, halo wait, the rest; rows."""
         pre, post = self._loops
         halo = self._halo
         t0 = _time.perf_counter()
@@ -301,6 +302,73 @@ class Simulation:
         self.stats.halo += (t2 - t1) + (t4 - t3)
         return row
 
+    def _exchange_seconds(self) -> float:
+        return sum(float(o.times[0]) for o in (self._halo, self._gather) if o is not None)
+
+    def _advance(self, todo: int) -> int:
+        """Advance up to ``todo`` steps (fewer when the output buffer fills); return the count."""
+        o = self.outputs
+        if len(self._loops) == 2:  # the Python-driven multi-rank path
+            done = 0
+            while done < todo:
+                o.row = self._step_exchanging()
+                self.n += 1
+                done += 1
+                if o.row == o.nrows:
+                    break
+            return done
+        h0 = self._exchange_seconds()
+        t0 = _time.perf_counter()
+        done, o.row = self._loops[0](self, todo)
+        el = _time.perf_counter() - t0
+        dh = self._exchange_seconds() - h0
+        self.stats.compute += el - dh
+        self.stats.halo += dh
+        self.n += done
+        for obj, what in ((self._halo, "halo exchange"), (self._gather, "Allgatherv")):
+            if obj is not None and obj.state[2] != 0:
+                from .parallel.native import error_string
+
+                raise RunError(f"{self.spec.path}: MPI error in the {what} at step {self.n}: "
+                               f"{error_string(int(obj.state[2]))}")
+        return done
+
+    def _next_chunk(self, elapsed: float, full: bool) -> None:
+        """Grow the chunk while a call is short; on several ranks all ranks agree.
+
+        Every rank must end its chunks at the same steps (the exchange inside
+        the loop pairs steps, and chunk boundaries may hold collectives), so
+        the decision to grow is a logical AND over the ranks, taken until the
+        chunk stops growing.
+        """
+        if self._chunk_agreed or not full:
+            return
+        grow = elapsed < CHUNK_SECONDS and self._chunk < MAX_CHUNK
+        if self.tiling.size > 1:
+            from mpi4py import MPI
+
+            grow = bool(self.comm.allreduce(grow, op=MPI.LAND))
+        if grow:
+            self._chunk = min(self._chunk * 2, MAX_CHUNK)
+        else:
+            self._chunk_agreed = True
+
+    def _chunk_boundary(self, writer, progress, end: int) -> None:
+        """Between two compiled chunks (same step on every rank): flush, check, report.
+
+        The one place where Python runs during a run; hooks that need every
+        rank at the same step (collective output, checkpoints, signal
+        agreement) belong here.
+        """
+        o = self.outputs
+        if o.row == o.nrows or self.n >= end:
+            t2 = _time.perf_counter()
+            o.flush(writer)
+            self.stats.output += _time.perf_counter() - t2
+        self._check_finite()
+        if progress is not None:
+            progress(self.n, self.spec.time.steps)
+
     def run(self, writer=None, progress=None, steps: int | None = None) -> RunStats:
         """Advance to the end (or by ``steps``), sampling outputs into ``writer``.
 
@@ -316,33 +384,18 @@ class Simulation:
         self._compile()
         total = self.spec.time.steps
         end = total if steps is None else min(total, self.n + steps)
-        o = self.outputs
-        chunk = 64
-        if self._halo is not None and self.halo_mode == "overlap" and self.n < end:
-            self._halo.start(self._ghosted())
+        halo = self._halo
+        if halo is not None and self.halo_mode == "overlap" and self.n < end \
+                and not halo.pending:
+            halo.start(self._ghosted())  # the first step's loop waits for it
         while self.n < end:
-            if len(self._loops) == 2:
-                o.row = self._step_exchanging()
-                self.n += 1
-            else:
-                todo = min(end - self.n, chunk)
-                t0 = _time.perf_counter()
-                done, o.row = self._loops[0](self, todo)
-                el = _time.perf_counter() - t0
-                self.stats.compute += el
-                self.n += done
-                if el < 0.05 and done == todo:
-                    chunk = min(chunk * 2, 1 << 20)
-            if o.row == o.nrows or self.n >= end:
-                t2 = _time.perf_counter()
-                o.flush(writer)
-                self.stats.output += _time.perf_counter() - t2
-            if self.n % 64 == 0 or len(self._loops) == 1 or self.n >= end:
-                self._check_finite()
-            if progress is not None:
-                progress(self.n, total)
-        if self._halo is not None and self.halo_mode == "overlap" and self._halo.pending:
-            self._halo.wait()
+            todo = min(end - self.n, self._chunk)
+            t0 = _time.perf_counter()
+            done = self._advance(todo)
+            self._next_chunk(_time.perf_counter() - t0, done == todo)
+            self._chunk_boundary(writer, progress, end)
+        if halo is not None and halo.pending:
+            halo.wait(self._ghosted())  # ghost frames complete between runs
         self.stats.steps = self.n
         return self.stats
 
@@ -351,9 +404,13 @@ class Simulation:
         halo = getattr(self, "_halo", None)
         if halo is not None:
             if halo.pending:
-                halo.wait()
+                halo.wait(self._ghosted())
             halo.free()
             self._halo = None
+        gather = getattr(self, "_gather", None)
+        if gather is not None:
+            gather.free()
+            self._gather = None
         if self.tiling.comm is not None:
             self.tiling.free()
 

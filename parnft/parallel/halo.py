@@ -138,7 +138,7 @@ class HaloExchange:
         self._sendbuf: dict[str, np.ndarray] = {}
         self._recvbuf: dict[str, np.ndarray] = {}
         recv_reqs, send_reqs = [], []
-        for (side, off, n), d in zip(rows, self._remote):
+        for (side, off, n), d in zip(rows, self._remote, strict=True):
             nb = tiling.neighbours[d]
             part = slice(off, off + nfields * n)
             self._sendbuf[d] = self.sendbuf[part].reshape(nfields, n)

@@ -88,8 +88,6 @@ _wtime = types.ExternalFunction("parnft_MPI_Wtime", types.float64())
 class NativeMPIError(ParnftError):
     """The MPI library cannot be called from compiled code (the solver then steps from Python)."""
 
-    exit_code = 5
-
 
 def find_library(names=LIBRARY_NAMES, maps: str = "/proc/self/maps"):
     """The MPI library already loaded in this process, as a ``ctypes.CDLL``.
@@ -196,53 +194,45 @@ def wtime():
 
 
 @njit(cache=True)
-def halo_begin(h, nrecv, statuses, state, times):
+def halo_begin(h, nrecv, statuses, state):
     """Before packing: complete the sends of the previous exchange (their buffers are reused).
 
-    ``state = [receives pending, sends open, first error]``; ``times[0]``
-    accumulates the seconds spent. Sends complete here, not when the receives
-    do, so the rank that is ahead never waits for the other to take its data.
+    ``state = [receives pending, sends open, first error]``. Sends complete
+    here, not when the receives do, so the rank that is ahead never waits for
+    the other to take its data.
     """
-    t0 = _wtime()
     if state[1] != 0:
         err = waitall(h, nrecv, h.shape[0], statuses)
         if err != 0 and state[2] == 0:
             state[2] = err
         state[1] = 0
-    times[0] += _wtime() - t0
 
 
 @njit(cache=True)
-def halo_post(h, state, times):
+def halo_post(h, state):
     """After packing: start every receive and send (receives first in ``h``)."""
-    t0 = _wtime()
     err = startall(h, 0, h.shape[0])
     if err != 0 and state[2] == 0:
         state[2] = err
     state[0] = 1
-    times[0] += _wtime() - t0
 
 
 @njit(cache=True)
-def halo_complete(h, nrecv, statuses, state, times):
+def halo_complete(h, nrecv, statuses, state):
     """Complete the receives of the exchange in flight; True when there was one (unpack then)."""
     if state[0] == 0:
         return False
-    t0 = _wtime()
     err = waitall(h, 0, nrecv, statuses)
     if err != 0 and state[2] == 0:
         state[2] = err
     state[0] = 0
     state[1] = 1 if h.shape[0] > nrecv else 0
-    times[0] += _wtime() - t0
     return True
 
 
 @njit(cache=True)
-def gather(send, recv, counts, displs, handles, state, times):
-    """One field's ``MPI_Allgatherv`` (see :func:`allgatherv`), error and time recorded."""
-    t0 = _wtime()
+def gather(send, recv, counts, displs, handles, state):
+    """One field's ``MPI_Allgatherv`` (see :func:`allgatherv`), first error kept in ``state[2]``."""
     err = allgatherv(send, recv, counts, displs, handles)
     if err != 0 and state[2] == 0:
         state[2] = err
-    times[0] += _wtime() - t0
