@@ -12,7 +12,10 @@ with this tree. Every row of ``parnft bench`` gets four more columns: the
 tree, its git commit, and the 1-minute load average before and after the run
 (``os.getloadavg``), and goes to ``benchmarks/results/compiled-halo.csv``
 (strong rows to ``compiled-halo-strong.csv``, with the ping-pong fit beside
-it). Finally it prints the per-step fixed cost of the multi-rank path,
+it). With ``--step-cost`` it runs ``benchmarks/step_cost.py`` instead (best of
+many short calls, robust to a loaded machine; same interleaving) and writes
+``compiled-halo-step-cost.csv``. Finally it prints the per-step fixed cost of
+the multi-rank path,
 
     t_fixed = wall(2 ranks) / steps - wall(1 rank) / (2 steps),
 
@@ -25,11 +28,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +100,43 @@ def fixed_costs(rows: list[dict]) -> dict:
     return out
 
 
+def _step_cost(tree: Path, ranks: int, conf: str, calls: int, halo: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_NUM_THREADS="1",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    cmd = ["mpiexec", "-n", str(ranks), sys.executable, str(ROOT / "benchmarks" / "step_cost.py"),
+           conf, "--calls", str(calls), "--halo", halo]
+    out = subprocess.run(cmd, env=env, cwd=str(ROOT), check=True, timeout=1800,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def step_costs(trees: dict, confs: dict, repeat: int, calls: int, halos=("overlap",)) -> None:
+    """Interleaved best-of-N per-step costs; rows to ``compiled-halo-step-cost.csv``."""
+    out = RESULTS / "compiled-halo-step-cost.csv"
+    rows = []
+    for rep in range(repeat):
+        for halo in halos:
+            for name, tree in trees.items():
+                for c in confs.values():
+                    for n in (1, 2):
+                        r = _step_cost(tree, n, c, calls, halo)
+                        r.update(tree=name, tree_commit=_commit(tree), repeat_index=rep,
+                                 timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"))
+                        print(json.dumps(r), flush=True)
+                        _append(out, [r])
+                        rows.append(r)
+    best: dict = {}
+    for r in rows:
+        key = (r["tree"], r["config"], r["halo"], r["ranks"])
+        best[key] = min(best.get(key, math.inf), r["min_us"])
+    for (tree, conf, halo, ranks), v in sorted(best.items()):
+        if ranks == 2 and (tree, conf, halo, 1) in best:
+            one = best[(tree, conf, halo, 1)]
+            print(f"{tree:6s} {conf:18s} {halo:8s}: 1 rank {one:.2f} us/step, 2 ranks "
+                  f"{v:.2f} us/step, t_fixed = {v - one / 2:.2f} us")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--before", required=True, type=Path, help="tree of the old code")
@@ -102,9 +145,15 @@ def main(argv=None) -> int:
                     help="simulated seconds of the EIRS 512 x 512 runs (default 0.02)")
     ap.add_argument("--strong-repeat", type=int, default=2)
     ap.add_argument("--skip-strong", action="store_true")
+    ap.add_argument("--step-cost", action="store_true",
+                    help="best-of-N per-step costs (benchmarks/step_cost.py) instead")
+    ap.add_argument("--calls", type=int, default=400, help="timed calls per --step-cost run")
     args = ap.parse_args(argv)
     trees = {"before": args.before.resolve(), "after": ROOT}
     confs = {c: str(SHARED / "nftsim-ref" / "benchmarks" / f"{c}.conf") for c in CONFIGS}
+    if args.step_cost:
+        step_costs(trees, confs, args.repeat, args.calls, ("overlap", "blocking"))
+        return 0
     out = RESULTS / "compiled-halo.csv"
     for tree in trees.values():  # warm-up: compile or load every loop once, not recorded
         for c in confs.values():
