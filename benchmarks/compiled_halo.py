@@ -73,6 +73,8 @@ def _bench(tree: Path, ranks: int, args: list[str], label: str) -> list[dict]:
     for r in rows:
         r.update(tree=label, tree_commit=_commit(tree), load1_before=f"{load0:.2f}",
                  load1_after=f"{load1:.2f}")
+        if tree.resolve() != ROOT:  # provenance read this checkout's git, not the tree's
+            r.update(git_sha=r["tree_commit"], git_dirty="false")
         r["_pingpong"] = pingpong
     return rows
 
@@ -137,9 +139,60 @@ def step_costs(trees: dict, confs: dict, repeat: int, calls: int, halos=("overla
                   f"{v:.2f} us/step, t_fixed = {v - one / 2:.2f} us")
 
 
+def projections(t_fixed_s: dict) -> list[dict]:
+    """Strong EIRS 512 x 512 projected to 64, 256, 1024 ranks for each fixed cost per step.
+
+    Two calibrations (:func:`parnft.bench.model.calibrate`): the 1- and 2-rank
+    runs of this work (``compiled-halo-strong.csv``, machine loaded) and the
+    ``strong`` rows of ``bench.csv`` (the same model and grid measured on a
+    quiet machine; at 17 ms per step the fixed cost does not change them). The
+    halo message cost is the ping-pong fit beside ``compiled-halo-strong.csv``.
+    ``t_fixed_s``: ``label -> seconds``; the result goes to
+    ``compiled-halo.model.csv``.
+    """
+    from parnft.bench.model import PROJECT_RANKS, model_from_csv
+    from parnft.bench.pingpong import load_pingpong
+
+    pp = load_pingpong(str(RESULTS / "compiled-halo-strong.pingpong.json"))
+    quiet = [r for r in csv.DictReader(open(RESULTS / "bench.csv", newline=""))
+             if r["label"] == "strong" and r["config"].endswith("eirs-256.conf")
+             and r["nodes"] == "262144" and r["ranks"] in ("1", "2")]
+    sources = {"loaded (this work)": RESULTS / "compiled-halo-strong.csv"}
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if quiet:
+            q = Path(tmp) / "quiet.csv"
+            with open(q, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(quiet[0]))
+                w.writeheader()
+                w.writerows(quiet)
+            sources["quiet (bench.csv strong)"] = q
+        for calib, path in sources.items():
+            for label, tf in t_fixed_s.items():
+                res = model_from_csv(str(path), pp.latency_s, pp.bandwidth_bps,
+                                     step_overhead_s=tf, out=str(Path(tmp) / "m"))
+                inp = res["inputs"][0]
+                for r in res["rows"]:
+                    if r["ranks"] in (1, 2, *PROJECT_RANKS):
+                        out.append({"calibration": calib, "t_fixed_us": 1e6 * tf,
+                                    "t_fixed_from": label, "ranks": r["ranks"],
+                                    "tile": f"{r['tile_ly']}x{r['tile_lx']}",
+                                    "t_step_us": 1e6 * r["t_step"],
+                                    "efficiency": r["efficiency"],
+                                    "contention": inp["contention"],
+                                    "imbalance": inp["imbalance"],
+                                    "latency_us": 1e6 * pp.latency_s,
+                                    "bandwidth_gbs": pp.bandwidth_bps / 1e9})
+    with open(RESULTS / "compiled-halo.model.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(out[0]))
+        w.writeheader()
+        w.writerows(out)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--before", required=True, type=Path, help="tree of the old code")
+    ap.add_argument("--before", type=Path, help="tree of the old code")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--strong-time", type=float, default=0.02,
                     help="simulated seconds of the EIRS 512 x 512 runs (default 0.02)")
@@ -148,7 +201,16 @@ def main(argv=None) -> int:
     ap.add_argument("--step-cost", action="store_true",
                     help="best-of-N per-step costs (benchmarks/step_cost.py) instead")
     ap.add_argument("--calls", type=int, default=400, help="timed calls per --step-cost run")
+    ap.add_argument("--project", nargs="+", metavar="LABEL=US",
+                    help="only project strong EIRS 512x512 with these fixed costs per step")
     args = ap.parse_args(argv)
+    if args.project:
+        tf = {k: float(v) * 1e-6 for k, v in (a.split("=") for a in args.project)}
+        for r in projections(tf):
+            print(f"{r['calibration']:26s} t_fixed {r['t_fixed_us']:6.1f} us "
+                  f"({r['t_fixed_from']}): {r['ranks']:5d} ranks, tile {r['tile']:>9s}: "
+                  f"efficiency {r['efficiency']:.3f}")
+        return 0
     trees = {"before": args.before.resolve(), "after": ROOT}
     confs = {c: str(SHARED / "nftsim-ref" / "benchmarks" / f"{c}.conf") for c in CONFIGS}
     if args.step_cost:

@@ -7,7 +7,8 @@ loaded from the cache first), then times ``--calls`` calls of
 ``Simulation.run(steps=K)``, each after a barrier, as the slowest rank's
 wall time. It prints one JSON line: the minimum, the 10th percentile and the
 median of the seconds per step over the calls, the 1-minute load average
-before and after, and which code ran (``parnft.__file__``, native MPI or not).
+before and after, the ``halo`` seconds per step of the fastest call (the
+slowest rank's), and which code ran (``parnft.__file__``, native MPI or not).
 
 Why the minimum: on a machine shared with other jobs (2 cores and a load of
 10 here) a rank is often descheduled, and every step of a multi-rank run
@@ -46,15 +47,18 @@ def main(argv=None) -> int:
     sim = Simulation(spec, comm, halo=args.halo)
     sim.run(steps=args.steps)  # compile or load, and warm up
     load0 = os.getloadavg()[0]
-    per_step = []
+    per_step, halo = [], []
     for _ in range(args.calls):
         if sim.n + args.steps > spec.time.steps:
             break
         comm.Barrier()
+        h0 = sim.stats.halo
         t0 = time.perf_counter()
         sim.run(steps=args.steps)
-        el = comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
+        el, dh = comm.allreduce((time.perf_counter() - t0, sim.stats.halo - h0),
+                                op=MPI.MAX)  # tuples: max by wall time
         per_step.append(el / args.steps)
+        halo.append(dh / args.steps)
     load1 = os.getloadavg()[0]
     native = getattr(sim, "native_mpi", None)
     loops = len(sim._loops)
@@ -65,6 +69,7 @@ def main(argv=None) -> int:
             "config": os.path.basename(args.config), "ranks": comm.size, "halo": args.halo,
             "steps_per_call": args.steps, "calls": len(a), "min_us": 1e6 * a.min(),
             "p10_us": 1e6 * np.percentile(a, 10), "median_us": 1e6 * np.median(a),
+            "halo_us_of_min": 1e6 * halo[int(np.argmin(a))],
             "load1_before": load0, "load1_after": load1, "parnft": parnft.__file__,
             "native_mpi": native, "compiled_loops": loops}), flush=True)
     return 0
