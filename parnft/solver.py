@@ -262,15 +262,24 @@ class Simulation:
         self.stats.compile = _time.perf_counter() - t0
 
     def _load_native(self) -> str | None:
-        """The MPI library compiled code will call, or None (logged): step from Python."""
+        """The MPI library compiled code will call, or None (logged): step from Python.
+
+        Collective: every rank takes the same path (all native, or all from Python).
+        """
+        from mpi4py import MPI
+
         from .parallel.native import load
 
         try:
-            return load()
+            name, why = load(), ""
         except ParnftError as err:
+            name, why = None, str(err)
+        if not self.comm.allreduce(name is not None, op=MPI.LAND):
+            reasons = [w for w in self.comm.allgather(why) if w]
             if self.tiling.rank == 0:
-                log.warning("halo exchange from Python, one step per call: %s", err)
+                log.warning("halo exchange from Python, one step per call: %s", reasons[0])
             return None
+        return name
 
     def _ghosted(self) -> list:
         """The current level of every wave field (their frames are exchanged)."""

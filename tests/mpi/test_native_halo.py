@@ -194,8 +194,10 @@ def _fields(spec, comm):
 
 
 @pytest.mark.mpi(min_size=2)
-def test_python_fallback_when_native_mpi_is_unavailable(monkeypatch, caplog):
-    """load() failing: a warning, two loops per step from Python, bitwise the same fields."""
+@pytest.mark.parametrize("where", ["every rank", "last rank"])
+def test_python_fallback_when_native_mpi_is_unavailable(monkeypatch, caplog, where):
+    """load() failing (anywhere): a warning, two loops per step from Python on every rank,
+    bitwise the same fields."""
     from parnft.config import parse_config
 
     spec = parse_config(MODEL)
@@ -206,7 +208,8 @@ def test_python_fallback_when_native_mpi_is_unavailable(monkeypatch, caplog):
     def refuse():
         raise native.NativeMPIError("cannot find the MPI library (test)")
 
-    monkeypatch.setattr(native, "load", refuse)
+    if where == "every rank" or comm.rank == comm.size - 1:
+        monkeypatch.setattr(native, "load", refuse)
     logger = logging.getLogger("parnft")
     monkeypatch.setattr(logger, "propagate", True)
     with caplog.at_level(logging.WARNING, logger="parnft"):
