@@ -7,6 +7,15 @@ one array ``I``, so the generated source depends only on the model's
 *structure* (which kinds, in which order), not on its parameter values: a
 parameter sweep reuses the same compiled, disk-cached loop.
 
+On several ranks the loop also exchanges: an :class:`Exchange` adds, per
+step, the completion of the halo messages in flight and the unpacking of the
+ghost frames, the packing and start of the next exchange, and the
+``Allgatherv`` of all-to-all couplings' fields, all as calls into
+:mod:`parnft.parallel.native` (MPI) and :mod:`parnft.kernels.halo` (copies),
+so Python is entered only between chunks of steps. The MPI entry points are
+named symbols, not addresses, and every handle is an argument array, so such a
+loop is disk-cached like any other.
+
 The generated module is written to the kernel cache folder
 (``$PARNFT_CACHE_DIR`` or ``~/.cache/parnft``) under a name that hashes its
 source, and imported from there so numba can cache it like any kernel.
@@ -25,7 +34,7 @@ import numpy as np
 
 from .model.base import Call
 
-CODEGEN_VERSION = "2"
+CODEGEN_VERSION = "3"
 
 
 def cache_dir() -> Path:
@@ -51,6 +60,8 @@ class LoopPlan:
         Source lines of one step's body.
     imports : dict
         ``alias -> (module, name)`` of the kernels called.
+    comments : list of str
+        Lines written at the top of the source (e.g. the MPI ABI it assumes).
     """
 
     arrays: list = field(default_factory=list)
@@ -58,6 +69,7 @@ class LoopPlan:
     ints: list = field(default_factory=list)
     lines: list = field(default_factory=list)
     imports: dict = field(default_factory=dict)
+    comments: list = field(default_factory=list)
     _ids: dict = field(default_factory=dict)
 
     def array(self, a: np.ndarray) -> str:
@@ -169,8 +181,133 @@ def fuse_groups(calls: list[Call]) -> list[list[Call]]:
     return runs
 
 
+@dataclass
+class Exchange:
+    """What a multi-rank loop exchanges each step (arrays made by :mod:`parnft.parallel`).
+
+    Attributes
+    ----------
+    mode : {"overlap", "blocking"}
+        overlap: the step's calls before the wait, the wait (receives of the
+        exchange started at the end of the previous step, then unpacking), the
+        :attr:`after_wait` calls, then the next start. blocking: all calls,
+        then start and wait.
+    halo : HaloExchange or None
+        Its ``handles``, ``nrecv``, ``statuses``, ``state``, ``times``,
+        ``sendbuf``, ``recvbuf``, ``plan`` and ``wraps`` are used.
+    fields : list of (ndarray, ndarray)
+        ``(levels x ghosted array, cur)`` per exchanged field, in message order.
+    gather : Allgather or None
+        Its ``ops``, ``counts``, ``displs``, ``handles``, ``state`` and ``times``.
+    after_wait : list of Call
+        overlap mode: the calls that read ghost cells (after the wait).
+    abi : str
+        The MPI ABI facts the handle arrays follow (written into the source).
+    """
+
+    mode: str
+    halo: object = None
+    fields: list = field(default_factory=list)
+    gather: object = None
+    after_wait: list = field(default_factory=list)
+    abi: str = ""
+
+
+def _body(plan: LoopPlan, calls: list[Call], strip) -> None:
+    runs = fuse_groups(calls) if strip is not None else [[c] for c in calls]
+    for run in runs:
+        if strip is not None and run[0].ranged is not None:
+            plan.strips(run, strip)
+        else:
+            plan.call(run[0])
+
+
+def _halo_wait(plan: LoopPlan, ex: Exchange) -> None:
+    """Complete the receives in flight and unpack them into the ghost frames."""
+    from .kernels.halo import unpack_field
+    from .parallel.native import halo_complete, wtime
+
+    h = ex.halo
+    args = f"{plan.array(h.handles)}, {plan.arg(int(h.nrecv))}, {plan.array(h.statuses)}, " \
+           f"{plan.array(h.state)}"
+    clock = plan.kernel(wtime)
+    plan.lines.append(f"        t0 = {clock}()")
+    plan.lines.append(f"        if {plan.kernel(halo_complete)}({args}):")
+    unpack = plan.kernel(unpack_field)
+    for k, (f, cur) in enumerate(ex.fields):
+        plan.lines.append(f"            {unpack}({plan.array(h.recvbuf)}, {plan.array(h.plan)}, "
+                          f"{k}, {plan.array(f)}, {plan.array(cur)})")
+    plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
+
+
+def _halo_start(plan: LoopPlan, ex: Exchange) -> None:
+    """Complete the previous sends, pack this step's border strips, start, wrap locally."""
+    from .kernels.halo import pack_field, wrap_field
+    from .parallel.native import halo_begin, halo_post, wtime
+
+    h = ex.halo
+    hs, st = plan.array(h.handles), plan.array(h.state)
+    clock = plan.kernel(wtime)
+    plan.lines.append(f"        t0 = {clock}()")
+    plan.lines.append(f"        {plan.kernel(halo_begin)}({hs}, {plan.arg(int(h.nrecv))}, "
+                      f"{plan.array(h.statuses)}, {st})")
+    pack = plan.kernel(pack_field)
+    for k, (f, cur) in enumerate(ex.fields):
+        plan.lines.append(f"        {pack}({plan.array(h.sendbuf)}, {plan.array(h.plan)}, {k}, "
+                          f"{plan.array(f)}, {plan.array(cur)})")
+    plan.lines.append(f"        {plan.kernel(halo_post)}({hs}, {st})")
+    if h.wraps.size:
+        wrap = plan.kernel(wrap_field)
+        for f, cur in ex.fields:
+            plan.lines.append(f"        {wrap}({plan.array(f)}, {plan.array(cur)}, "
+                              f"{plan.array(h.wraps)})")
+    plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
+
+
+def _gather(plan: LoopPlan, ex: Exchange) -> None:
+    """One ``Allgatherv`` per gathered field, then the permutation into global order."""
+    from .kernels.halo import permute
+    from .parallel.native import gather, wtime
+
+    g = ex.gather
+    clock = plan.kernel(wtime)
+    plan.lines.append(f"        t0 = {clock}()")
+    for op in g.ops:
+        plan.lines.append(f"        {plan.kernel(gather)}({plan.array(op.local)}, "
+                          f"{plan.array(op.recv)}, {plan.array(g.counts)}, "
+                          f"{plan.array(g.displs)}, {plan.array(g.handles)}, "
+                          f"{plan.array(g.state)})")
+        if op.perm is not None:
+            plan.lines.append(f"        {plan.kernel(permute)}({plan.array(op.recv)}, "
+                              f"{plan.array(op.perm)}, {plan.array(op.glob)})")
+    plan.lines.append(f"        {plan.array(g.times)}[0] += {clock}() - t0")
+
+
+def _exchange(plan: LoopPlan, calls: list[Call], strip, ex: Exchange) -> None:
+    """The step body of a multi-rank loop (see :class:`Exchange`)."""
+    plan.comments.append(f"# MPI ABI: {ex.abi}; halo {ex.mode}")
+    _body(plan, calls, strip)
+    if ex.halo is not None and ex.mode == "overlap":
+        _halo_wait(plan, ex)
+        _body(plan, ex.after_wait, strip)
+        _halo_start(plan, ex)
+    elif ex.halo is not None:
+        _body(plan, ex.after_wait, strip)
+        _halo_start(plan, ex)
+        _halo_wait(plan, ex)
+    else:
+        _body(plan, ex.after_wait, strip)
+    if ex.gather is not None:
+        _gather(plan, ex)
+    states = [o.state for o in (ex.halo, ex.gather) if o is not None]
+    cond = " or ".join(f"{plan.array(a)}[2] != 0" for a in states)
+    plan.lines.append(f"        if {cond}:")
+    plan.lines.append("            return s + 1, row")
+
+
 def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True,
-              strip: tuple[int, int, int] | None = None) -> LoopPlan:
+              strip: tuple[int, int, int] | None = None,
+              exchange: Exchange | None = None) -> LoopPlan:
     """Lay out the loop of ``step_calls`` sampling ``records`` = [(buf, src, idx)].
 
     With ``sample=False`` the loop only advances (no output rows are taken).
@@ -178,15 +315,15 @@ def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True,
     run together over strips of ``rows`` grid rows of the ``ly x lx`` tile
     (:func:`fuse_groups`), so each strip's arrays stay in cache from one kernel
     to the next; every node gets the same operations in the same order, so the
-    results are bit for bit those of the unfused loop.
+    results are bit for bit those of the unfused loop. With ``exchange`` the
+    step also does its halo exchange and gathers (:class:`Exchange`), and an
+    MPI error code stops the loop after that step (the solver raises).
     """
     plan = LoopPlan()
-    runs = fuse_groups(step_calls) if strip is not None else [[c] for c in step_calls]
-    for run in runs:
-        if strip is not None and run[0].ranged is not None:
-            plan.strips(run, strip)
-        else:
-            plan.call(run[0])
+    if exchange is None:
+        _body(plan, step_calls, strip)
+    else:
+        _exchange(plan, step_calls, strip, exchange)
     if not sample:
         return plan
     from .kernels.record import record
@@ -232,7 +369,8 @@ def source(plan: LoopPlan) -> str:
     """Python source of the loop module."""
     mods = {m for m, _ in plan.imports.values()}
     head = ["# generated by parnft.codegen; do not edit",
-            f"# kernel sources digest {kernels_digest(mods)}", "from numba import njit"]
+            f"# kernel sources digest {kernels_digest(mods)}", *plan.comments,
+            "from numba import njit"]
     for alias, (mod, name) in sorted(plan.imports.items()):
         head.append(f"from {mod} import {name} as {alias}")
     params = ", ".join(f"A{i}" for i in range(len(plan.arrays)))

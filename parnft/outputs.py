@@ -159,6 +159,17 @@ class OutputPlan:
         """``(buf, src, idx)`` of every trace, for the compiled loop."""
         return [(t.buf, t.src, t.idx) for t in self.traces]
 
+    def first_nonfinite(self):
+        """``(trace, row, column)`` of the first non-finite buffered sample, or None."""
+        for t in self.traces:
+            if t.buf is None or not self.row:
+                continue
+            bad = ~np.isfinite(t.buf[: self.row])
+            if bad.any():
+                r, c = np.argwhere(bad)[0]
+                return t, int(r), int(c)
+        return None
+
     def flush(self, writer) -> None:
         """Hand the filled rows to ``writer.write(tsteps, blocks)`` and reset the buffer."""
         if self.row and writer is not None:

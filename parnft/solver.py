@@ -2,13 +2,18 @@
 
 One code path for any rank count: a single process is a 1-rank run whose
 halo exchange is a periodic copy of the tile onto itself, done inside the
-compiled loop. On several ranks a step is two compiled calls with the halo
-wait between them (:mod:`parnft.parallel`): in overlap mode the first does
-everything that reads no ghost cell (couplings, populations, and the wave
-stencils' inner nodes) while messages fly, the second the tile's outer ring of
-each wave (:func:`split_at_halo`); fields that all-to-all couplings read at
+compiled loop. On several ranks the compiled loop also exchanges
+(:class:`parnft.codegen.Exchange`, MPI through :mod:`parnft.parallel.native`):
+in overlap mode each step first does everything that reads no ghost cell
+(couplings, populations, and the wave stencils' inner nodes) while the
+messages started at the end of the previous step fly, then waits, unpacks
+and does the tile's outer ring of each wave (:func:`split_at_halo`), then
+packs and starts the next exchange; fields that all-to-all couplings read at
 every node (:meth:`~parnft.model.base.Component.gathers`) are allgathered after
-each step.
+each step. Python runs only between chunks of steps (:meth:`Simulation.run`,
+:meth:`Simulation._chunk_boundary`). Where compiled code cannot call MPI (no
+MPI library found, or ``PARNFT_NATIVE_MPI=0``) a step is two compiled calls
+with the exchange between them, from Python: the same results, slower.
 
 Within a compiled call, consecutive kernels that have a strip form run
 together over strips of grid rows that stay in cache (:func:`strip_rows`,
@@ -22,13 +27,14 @@ the previous step), populations (dendrites, soma, firing; stimuli), propagators
 
 from __future__ import annotations
 
+import logging
 import os
 import time as _time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .codegen import array_id, compile_loop, plan_loop
+from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
@@ -41,42 +47,7 @@ from .parallel.stop import RunControl
 
 HALO_MODES = ("overlap", "blocking")
 
-
-class _Allgather:
-    """One ``Allgatherv`` per gathered field into its global array (global node order).
-
-    Rank r's tile arrives at displacement ``sum of earlier tiles' sizes`` (from
-    :meth:`~parnft.parallel.tiling.Tiling.tile_bounds`); a precomputed
-    permutation puts the nodes in global order, unless the rank-tile order is
-    already the global one (one column of tiles). Buffers are built once.
-    """
-
-    def __init__(self, tiling, pairs: list):
-        from mpi4py import MPI
-
-        nx = tiling.glb_shape[1]
-        bounds = tiling.tile_bounds()
-        counts = tuple((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in bounds)
-        displs = tuple(int(d) for d in np.cumsum((0,) + counts[:-1]))
-        order = np.concatenate([(np.arange(y0, y1)[:, None] * nx + np.arange(x0, x1)).ravel()
-                                for y0, y1, x0, x1 in bounds])
-        self.comm = tiling.comm
-        self.perm = None if np.array_equal(order, np.arange(order.size)) else np.argsort(order)
-        self.recv = None if self.perm is None else np.empty(order.size)
-        self.ops = []
-        for loc, glob in pairs:
-            if (loc.dtype != np.float64 or glob.dtype != np.float64 or not loc.flags.c_contiguous
-                    or loc.size != counts[tiling.rank] or glob.shape != (order.size,)):
-                raise ParnftError("a gathered field must be a flat float64 array of this tile "
-                                  "paired with one of every node")
-            rbuf = glob if self.perm is None else self.recv
-            self.ops.append(([loc, MPI.DOUBLE], [rbuf, (counts, displs), MPI.DOUBLE], glob))
-
-    def __call__(self) -> None:
-        for sbuf, rbuf, glob in self.ops:
-            self.comm.Allgatherv(sbuf, rbuf)
-            if self.perm is not None:
-                np.take(self.recv, self.perm, out=glob)
+log = logging.getLogger("parnft")
 
 
 #: Nodes per strip of the cache-blocked step (:func:`strip_rows`); ``$PARNFT_STRIP_NODES``
@@ -127,8 +98,9 @@ def split_at_halo(calls: list[Call], ghosted: list) -> tuple[list[Call], list[Ca
 class _Loop:
     """A compiled loop over some of the step's calls, with its argument arrays."""
 
-    def __init__(self, calls: list[Call], records: list | None, strip=None):
-        plan = plan_loop(calls, records or [], sample=records is not None, strip=strip)
+    def __init__(self, calls: list[Call], records: list | None, strip=None, exchange=None):
+        plan = plan_loop(calls, records or [], sample=records is not None, strip=strip,
+                         exchange=exchange)
         self.fn = compile_loop(plan)
         self.arrays = plan.arrays
         self.scalars = (np.array(plan.floats, dtype=np.float64),
@@ -213,6 +185,9 @@ class Simulation:
         self.outputs = OutputPlan(spec, ctx, self)
         self.n = 0
         self._loops = None
+        self._halo = self._gather = None
+        #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
+        self.native_mpi = None
         self.stats.build = _time.perf_counter() - t0
 
     @property
@@ -243,13 +218,13 @@ class Simulation:
             return
         t0 = _time.perf_counter()
         recs = self.outputs.records()
-        self._halo = self._gather = None
         strip = strip_rows(self.ctx.loc_shape, self.strip_nodes)
         if not self.needs_exchange:
             self._loops = [_Loop(self.step_calls(), recs, strip)]
             for phi, q, cur, _ in self.wave_fields:
                 wave_fill_periodic(phi, q, cur, 0)
         else:
+            from .parallel.allgather import Allgather
             from .parallel.halo import HaloExchange
 
             # overlap: everything that needs no ghost cell runs while messages fly
@@ -259,18 +234,46 @@ class Simulation:
                                                       for a in (phi, q)])
             else:
                 first, second = calls, []
-            self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
             if self.wave_fields:
                 corners = any(c for *_, c in self.wave_fields)
                 self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields),
                                           corners=corners)
                 self._halo.exchange(self._ghosted())
             if self.gathers:
-                self._gather = _Allgather(self.tiling, self.gathers)
+                self._gather = Allgather(self.tiling, self.gathers)
                 self._gather()
+            self.native_mpi = self._load_native()
+            if self.native_mpi is not None:
+                from .parallel.native import ABI
+
+                fields = [(a, cur) for phi, q, cur, _ in self.wave_fields for a in (phi, q)]
+                ex = Exchange(self.halo_mode, self._halo, fields, self._gather, second, ABI)
+                self._loops = [_Loop(first, recs, strip, exchange=ex)]
+            else:
+                self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
         for loop in self._loops:
             loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
+
+    def _load_native(self) -> str | None:
+        """The MPI library compiled code will call, or None (logged): step from Python.
+
+        Collective: every rank takes the same path (all native, or all from Python).
+        """
+        from mpi4py import MPI
+
+        from .parallel.native import load
+
+        try:
+            name, why = load(), ""
+        except ParnftError as err:
+            name, why = None, str(err)
+        if not self.comm.allreduce(name is not None, op=MPI.LAND):
+            reasons = [w for w in self.comm.allgather(why) if w]
+            if self.tiling.rank == 0:
+                log.warning("halo exchange from Python, one step per call: %s", reasons[0])
+            return None
+        return name
 
     def _ghosted(self) -> list:
         """The current level of every wave field (their frames are exchanged)."""
@@ -280,7 +283,7 @@ class Simulation:
         return fields
 
     def _step_exchanging(self) -> int:
-        """One step on several ranks: ghost-free work, halo wait, the rest; returns rows."""
+        """One step from Python (no native MPI): ghost-free work, halo wait, the rest; rows."""
         pre, post = self._loops
         halo = self._halo
         t0 = _time.perf_counter()
@@ -301,6 +304,54 @@ class Simulation:
         self.stats.compute += (t1 - t0) + (t3 - t2)
         self.stats.halo += (t2 - t1) + (t4 - t3)
         return row
+
+    def _exchange_seconds(self) -> float:
+        return sum(float(o.times[0]) for o in (self._halo, self._gather) if o is not None)
+
+    def _advance(self, todo: int) -> int:
+        """Advance up to ``todo`` steps (fewer when the output buffer fills); return the count."""
+        o = self.outputs
+        if len(self._loops) == 2:  # the Python-driven multi-rank path
+            done = 0
+            while done < todo:
+                o.row = self._step_exchanging()
+                self.n += 1
+                done += 1
+                if o.row == o.nrows:
+                    break
+            return done
+        h0 = self._exchange_seconds()
+        t0 = _time.perf_counter()
+        done, o.row = self._loops[0](self, todo)
+        el = _time.perf_counter() - t0
+        dh = self._exchange_seconds() - h0
+        self.stats.compute += el - dh
+        self.stats.halo += dh
+        self.n += done
+        for obj, what in ((self._halo, "halo exchange"), (self._gather, "Allgatherv")):
+            if obj is not None and obj.state[2] != 0:
+                from .parallel.native import error_string
+
+                raise RunError(f"{self.spec.path}: MPI error in the {what} at step {self.n}: "
+                               f"{error_string(int(obj.state[2]))}")
+        return done
+
+    def _chunk_boundary(self, writer, progress, end: int, ctl) -> None:
+        """Between two compiled chunks (same step on every rank): flush, check, agree, report.
+
+        The one place where Python runs during a run; hooks that need every
+        rank at the same step (collective output, checkpoints, signal
+        agreement) belong here. Chunk lengths come from ``ctl``
+        (:class:`~parnft.parallel.stop.RunControl`), agreed by every rank.
+        """
+        o = self.outputs
+        self._check_finite()  # before a non-finite sample can reach the file
+        if o.row == o.nrows or self.n >= end:
+            self._flush(writer, ctl)
+        if ctl.due and self.n < end:
+            self._agreement_point(writer, ctl)
+        if progress is not None:
+            progress(self.n, self.spec.time.steps)
 
     def run(self, writer=None, progress=None, steps: int | None = None,
             control=None) -> RunStats:
@@ -329,35 +380,18 @@ class Simulation:
         total = self.spec.time.steps
         end = total if steps is None else min(total, self.n + steps)
         ctl = control if control is not None else RunControl(self.comm)
-        if self._halo is not None and self.halo_mode == "overlap" and self.n < end:
-            self._halo.start(self._ghosted())
+        halo = self._halo
+        if halo is not None and self.halo_mode == "overlap" and self.n < end \
+                and not halo.pending:
+            halo.start(self._ghosted())  # the first step's loop waits for it
         while self.n < end:
-            self._run_chunk(min(end - self.n, max(1, ctl.steps_left())), ctl)
-            if self.outputs.row == self.outputs.nrows or self.n >= end:
-                self._flush(writer, ctl)
-            if self.n % 64 == 0 or len(self._loops) == 1 or self.n >= end:
-                self._check_finite()
-            if ctl.due and self.n < end:
-                self._agreement_point(writer, ctl)
-            if progress is not None:
-                progress(self.n, total)
-        if self._halo is not None and self.halo_mode == "overlap" and self._halo.pending:
-            self._halo.wait()
+            done = self._advance(min(end - self.n, max(1, ctl.steps_left())))
+            ctl.advance(done)
+            self._chunk_boundary(writer, progress, end, ctl)
+        if halo is not None and halo.pending:
+            halo.wait(self._ghosted())  # ghost frames complete between runs
         self.stats.steps = self.n
         return self.stats
-
-    def _run_chunk(self, todo: int, ctl) -> None:
-        """Up to ``todo`` steps; stops early when the sample buffer fills."""
-        o = self.outputs
-        if len(self._loops) == 2:
-            o.row = self._step_exchanging()
-            done = 1
-        else:
-            t0 = _time.perf_counter()
-            done, o.row = self._loops[0](self, todo)
-            self.stats.compute += _time.perf_counter() - t0
-        self.n += done
-        ctl.advance(done)
 
     def _flush(self, writer, ctl) -> None:
         t0 = _time.perf_counter()
@@ -372,7 +406,7 @@ class Simulation:
             self._flush(writer, ctl)
         if d.signum:
             if self._halo is not None and self._halo.pending:
-                self._halo.wait()
+                self._halo.wait(self._ghosted())
             raise Interrupted(d.signum, self.n)
 
     def close(self) -> None:
@@ -380,13 +414,28 @@ class Simulation:
         halo = getattr(self, "_halo", None)
         if halo is not None:
             if halo.pending:
-                halo.wait()
+                halo.wait(self._ghosted())
             halo.free()
             self._halo = None
+        gather = getattr(self, "_gather", None)
+        if gather is not None:
+            gather.free()
+            self._gather = None
         if self.tiling.comm is not None:
             self.tiling.free()
 
     def _check_finite(self) -> None:
+        """RunError (exit 3) when a firing rate or a buffered output sample is not finite."""
+        o = self.outputs
+        bad = o.first_nonfinite()
+        if bad is not None:
+            trace, row, col = bad
+            node = int(trace.nodes[col]) if len(trace.nodes) > col else 0
+            step = int(o.tsteps[row])
+            raise RunError(
+                f"{self.spec.path}: output {trace.name} is not finite at node {node}, "
+                f"t = {step * self.ctx.dt:.6g} s (step {step}); the model diverged: check the "
+                "Courant number, Deltat against the dendrite rates, and the coupling strengths")
         for pop in self.ctx.populations.values():
             if not np.all(np.isfinite(pop.q)):
                 bad = int(np.flatnonzero(~np.isfinite(pop.q))[0])

@@ -16,8 +16,10 @@ and one step costs
 with ``n_d = 8 * nfields * side`` (:func:`~parnft.bench.pingpong.halo_message_bytes`)
 and ``f`` the share of the step's compute that runs while the messages fly
 (everything but the wave stencils, a lower bound; :func:`config_facts` gives it
-by traffic); ``t_fixed`` is the per-step cost of the multi-rank path (Python
-calls of the two compiled loops, message packing; 0 on one rank).
+by traffic); ``t_fixed`` is the per-step cost of the multi-rank path that no
+compute hides (packing, ``MPI_Startall``/``MPI_Waitall`` and unpacking inside
+the compiled loop, measured with ``benchmarks/compiled_halo.py``; it was about
+60 us while each step returned to Python; 0 on one rank).
 ``t_node(P)`` says that the ranks of one host share its memory bandwidth
 (STREAM triad of the whole host, ``host_bw``): a step cannot stream its bytes
 faster than its share. Strong series keep the global grid; weak series keep
@@ -69,8 +71,9 @@ class ModelInputs:
     ranks_per_host : int
         Ranks sharing that bandwidth (cores per host).
     step_overhead_s : float
-        Fixed seconds per step on 2+ ranks that nothing hides: the solver calls
-        two compiled loops per step from Python and packs the halo messages.
+        Fixed seconds per step on 2+ ranks that nothing hides: the compiled
+        loop's packing, ``MPI_Startall``/``MPI_Waitall`` and unpacking (or, on
+        the Python fallback path, two compiled calls per step from Python).
     imbalance : float
         On 2+ ranks, the seconds each step waits for the slowest rank, as a
         fraction of its compute time (per-step jitter and uneven cores;

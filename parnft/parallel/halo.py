@@ -46,6 +46,16 @@ unpacks: no allocation per step. The sends are completed only at the next
 taken it, so waiting for the sends in :meth:`~HaloExchange.wait` would make a
 rank that is ahead wait for the slower one to reach its own wait (measured:
 0.2 ms per step of an 8 ms step here).
+
+The same plan serves the compiled step loop (:mod:`parnft.codegen`): the send
+and receive buffers are each one flat float64 array (the message of side ``d``
+is the slice ``[offset_d, offset_d + nfields * n_d)``, :attr:`HaloExchange.plan`
+rows ``(side, offset_d, n_d)``), the raw request handles are one array
+(:attr:`HaloExchange.handles`, receives first), and the progress of an exchange
+is the small array :attr:`HaloExchange.state` (``[receives pending, sends
+open, first MPI error]``), which Python and compiled code both read and write.
+Packing and unpacking are the kernels of :mod:`parnft.kernels.halo`, from
+Python or from the compiled loop alike.
 """
 
 from __future__ import annotations
@@ -53,27 +63,17 @@ from __future__ import annotations
 import numpy as np
 from mpi4py import MPI
 
+from ..kernels.halo import pack_field, unpack_field, wrap_field
+from .native import REQUEST_DTYPE, STATUS_BYTES
 from .tiling import DIRECTIONS, Tiling
 
 __all__ = ["HaloExchange"]
 
 TAG_BASE = 7100
-_ORDER = tuple(DIRECTIONS)  # N, S, W, E, NW, NE, SW, SE
+_ORDER = tuple(DIRECTIONS)  # N, S, W, E, NW, NE, SW, SE: side codes 0..7
 _OPPOSITE = {d: e for d, (dy, dx) in DIRECTIONS.items() for e, off in DIRECTIONS.items()
              if off == (-dy, -dx)}  # fmt: skip
-# (rows, columns) of each strip in the ghosted array (interior [1:-1, 1:-1]); corners are
-# 1-element slices so that every strip is a 1-D view matching one row of a buffer.
-_INNER = slice(1, -1)
-_SEND = {
-    "N": (1, _INNER), "S": (-2, _INNER), "W": (_INNER, 1), "E": (_INNER, -2),
-    "NW": (slice(1, 2), 1), "NE": (slice(1, 2), -2),
-    "SW": (slice(-2, -1), 1), "SE": (slice(-2, -1), -2),
-}  # fmt: skip
-_RECV = {
-    "N": (0, _INNER), "S": (-1, _INNER), "W": (_INNER, 0), "E": (_INNER, -1),
-    "NW": (slice(0, 1), 0), "NE": (slice(0, 1), -1),
-    "SW": (slice(-1, None), 0), "SE": (slice(-1, None), -1),
-}  # fmt: skip
+_LEVEL0 = np.zeros(1, dtype=np.int64)  # a 2-D field is level 0 of its (1, ly+2, lx+2) view
 
 
 class HaloExchange:
@@ -120,27 +120,44 @@ class HaloExchange:
         length = {"N": lx, "S": lx, "W": ly, "E": ly, "NW": 1, "NE": 1, "SW": 1, "SE": 1}
         self._local: list[str] = []  # directions whose neighbour is this rank
         self._remote: list[str] = []
+        rows, offset = [], 0
+        for d in names:
+            if tiling.neighbours[d] == rank:
+                self._local.append(d)
+            else:
+                self._remote.append(d)
+                rows.append((_ORDER.index(d), offset, length[d]))
+                offset += nfields * length[d]
+        #: ``(side, offset, length)`` of each message (kernels.halo); int64 (nremote, 3).
+        self.plan = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+        #: Side codes wrapped onto this tile itself (no message).
+        self.wraps = np.array([_ORDER.index(d) for d in self._local], dtype=np.int64)
+        self.sendbuf = np.zeros(offset, dtype=np.float64)
+        self.recvbuf = np.zeros(offset, dtype=np.float64)
+        # per direction: the (nfields, n_d) message, a view of the flat buffers
         self._sendbuf: dict[str, np.ndarray] = {}
         self._recvbuf: dict[str, np.ndarray] = {}
         recv_reqs, send_reqs = [], []
-        for d in names:
+        for (side, off, n), d in zip(rows, self._remote, strict=True):
             nb = tiling.neighbours[d]
-            if nb == rank:
-                self._local.append(d)
-                continue
-            self._remote.append(d)
-            sbuf = np.empty((nfields, length[d]), dtype=np.float64)
-            rbuf = np.empty((nfields, length[d]), dtype=np.float64)
-            self._sendbuf[d] = sbuf
-            self._recvbuf[d] = rbuf
+            part = slice(off, off + nfields * n)
+            self._sendbuf[d] = self.sendbuf[part].reshape(nfields, n)
+            self._recvbuf[d] = self.recvbuf[part].reshape(nfields, n)
             # ghost side d <- neighbour on side d, which sent towards opposite(d)
-            recv_reqs.append(
-                comm.Recv_init([rbuf, MPI.DOUBLE], nb, TAG_BASE + _ORDER.index(_OPPOSITE[d]))
-            )
-            send_reqs.append(comm.Send_init([sbuf, MPI.DOUBLE], nb, TAG_BASE + _ORDER.index(d)))
+            recv_reqs.append(comm.Recv_init([self.recvbuf[part], MPI.DOUBLE], nb,
+                                            TAG_BASE + _ORDER.index(_OPPOSITE[d])))
+            send_reqs.append(comm.Send_init([self.sendbuf[part], MPI.DOUBLE], nb,
+                                            TAG_BASE + side))
         self._requests = recv_reqs + send_reqs  # receives posted first
         self._recv_reqs, self._send_reqs = recv_reqs, send_reqs
-        self._sends_open = False  # sends of the last exchange not completed yet
+        #: Raw handles of the persistent requests, receives first (:attr:`nrecv` of them).
+        self.handles = np.array([r.handle for r in self._requests], dtype=REQUEST_DTYPE)
+        self.nrecv = len(recv_reqs)
+        self.statuses = np.zeros(max(len(self._requests), 1) * STATUS_BYTES, dtype=np.uint8)
+        #: ``[receives pending, sends open, first MPI error code]`` (Python and compiled code).
+        self.state = np.zeros(3, dtype=np.int64)
+        #: ``[seconds]`` spent in the exchange by compiled code.
+        self.times = np.zeros(1, dtype=np.float64)
         self._fields: list[np.ndarray] | None = None
 
     def _check(self, fields) -> list[np.ndarray]:
@@ -173,52 +190,50 @@ class HaloExchange:
         """
         if self._requests is None:
             raise RuntimeError("HaloExchange used after free()")
-        if self._fields is not None:
+        if self.pending:
             raise RuntimeError("HaloExchange.start() called twice without wait()")
         fields = self._check(fields)
         self._complete_sends()  # their buffers are packed again below
-        for d in self._remote:
-            buf = self._sendbuf[d]
-            idx = _SEND[d]
-            for k, f in enumerate(fields):
-                buf[k] = f[idx]
+        for k, f in enumerate(fields):
+            pack_field(self.sendbuf, self.plan, k, f[np.newaxis], _LEVEL0)
         if self._requests:
             MPI.Prequest.Startall(self._requests)
-        # Periodic wrap onto this tile itself: ghost side d <- own border on the opposite side.
-        for d in self._local:
-            src = _SEND[_OPPOSITE[d]]
-            dst = _RECV[d]
+        self.state[0] = 1
+        if self.wraps.size:  # periodic wrap onto this tile itself
             for f in fields:
-                f[dst] = f[src]
+                wrap_field(f[np.newaxis], _LEVEL0, self.wraps)
         self._fields = fields
 
     def _complete_sends(self) -> None:
-        if self._sends_open:
+        if self.state[1]:
             MPI.Request.Waitall(self._send_reqs)
-            self._sends_open = False
+            self.state[1] = 0
 
-    def wait(self) -> None:
+    def wait(self, fields=None) -> None:
         """Complete the receives started by :meth:`start` and unpack the ghost frames.
 
-        The sends complete at the next :meth:`start` or at :meth:`free`.
+        ``fields``: the fields to unpack into when the exchange was started by
+        compiled code (default: those given to :meth:`start`). The sends
+        complete at the next :meth:`start` or at :meth:`free`.
         """
-        fields = self._fields
-        if fields is None:
+        if not self.pending:
             raise RuntimeError("HaloExchange.wait() called without start()")
+        fields = self._check(fields) if fields is not None else self._fields
+        if fields is None:
+            raise RuntimeError("HaloExchange.wait(): name the fields of an exchange started "
+                               "by compiled code")
         if self._recv_reqs:
             MPI.Request.Waitall(self._recv_reqs)
-        self._sends_open = bool(self._send_reqs)
-        for d in self._remote:
-            buf = self._recvbuf[d]
-            idx = _RECV[d]
-            for k, f in enumerate(fields):
-                f[idx] = buf[k]
+        self.state[0] = 0
+        self.state[1] = int(bool(self._send_reqs))
+        for k, f in enumerate(fields):
+            unpack_field(self.recvbuf, self.plan, k, f[np.newaxis], _LEVEL0)
         self._fields = None
 
     @property
     def pending(self) -> bool:
-        """True between :meth:`start` and :meth:`wait`."""
-        return self._fields is not None
+        """True between a start (from Python or compiled code) and its wait."""
+        return bool(self.state[0])
 
     def exchange(self, fields) -> None:
         """Blocking exchange: :meth:`start` then :meth:`wait`."""
@@ -229,13 +244,15 @@ class HaloExchange:
         """Release the persistent requests, buffers and communicator (collective). Idempotent."""
         if self._requests is None:
             return
-        if self._fields is not None:  # never leave messages in flight
+        if self.pending:  # never leave messages in flight
             MPI.Request.Waitall(self._requests)
+            self.state[:2] = 0
             self._fields = None
         self._complete_sends()
         for req in self._requests:
             req.Free()
         self._requests = None
+        self.handles = self.handles[:0]
         self.comm.Free()
         self.comm = None
         self._sendbuf.clear()
