@@ -60,7 +60,6 @@ def cmd_bench(args) -> int:
         return 0
     from ..bench.provenance import append_rows
     from ..bench.runner import bench_config
-
     from ..model.plugins import load_plugin
 
     for f in getattr(args, "plugin", None) or ():
