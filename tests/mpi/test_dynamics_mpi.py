@@ -17,6 +17,7 @@ CI runs this file at 2, 3 and 4 ranks (see the Makefile).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from mpi4py import MPI
@@ -89,6 +90,21 @@ def test_dynamics_field_same_bits_at_any_rank_count(shared_dir, name):
         run(conf, par, comm=comm, progress=False, halo=halo)
         n = on_root(comm, compare, par, ref)  # the values compared, on rank 0 (None elsewhere)
         assert comm.rank != 0 or n > 0
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(300)
+def test_plugin_named_by_the_config_key_runs_alike_on_every_rank(shared_dir):
+    """The FitzHugh-Nagumo plugin of docs/models: rank 0 loads it while reading the
+    config, the others after the broadcast; the fields are bitwise the one-rank ones."""
+    comm = MPI.COMM_WORLD
+    conf = str(Path(__file__).resolve().parents[2] / "docs" / "models" / "fitzhugh_nagumo.conf")
+    ref = os.path.join(shared_dir, "fhn-1.h5")
+    on_root(comm, lambda: run(conf, ref, comm=MPI.COMM_SELF, progress=False))
+    par = os.path.join(shared_dir, "fhn-n.h5")
+    run(conf, par, comm=comm, progress=False)
+    n = on_root(comm, compare, par, ref)
+    assert comm.rank != 0 or n > 0
 
 
 @pytest.mark.mpi(min_size=2)
