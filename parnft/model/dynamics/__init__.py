@@ -94,6 +94,11 @@ def declaration_problems(kind) -> list[str]:
             continue
         names.append(p.name)
     names += [f"{v.name}_0" for v in kind.state if isinstance(v, Var)]
+    fields = [n.lower() for n in ("Q", *(v.name for v in kind.state if isinstance(v, Var)))]
+    clash = sorted({n for n in fields if fields.count(n) > 1})
+    if clash:
+        out.append(f"state variables differ only by case ({', '.join(clash)}): their output "
+                   "datasets would share a name; fix: rename one")
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         out.append(f"names used twice: {', '.join(dup)}; fix: give every parameter and state "
