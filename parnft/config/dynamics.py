@@ -148,6 +148,17 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
     def add(line, key, value, rule, fix):
         out.append(Problem(spec.path, int(line), key, str(value), rule, fix))
 
+    pops = {p.index: p for p in spec.populations}
+    if "matrix" not in skip:
+        for c in spec.connections:
+            cp = spec.couplings[c.index - 1] if c.index <= len(spec.couplings) else None
+            post = pops.get(c.post)
+            if cp is not None and cp.kind in K.PLASTIC_COUPLINGS and post is not None \
+                    and post.dynamics is not None:
+                add(cp.loc.get("Coupling", 0), f"Coupling {c.index}", cp.kind,
+                    f"a {cp.kind} coupling needs a GlutamateResponse postsynaptic population "
+                    f"(Population {post.index} has Dynamics {post.dynamics.kind})",
+                    "use a Map coupling, or a Firing: GlutamateResponse population")
     for pop in spec.populations:
         d = pop.dynamics
         if d is None:
