@@ -287,3 +287,16 @@ def test_a_parameter_may_not_shadow_a_population_key():
     bad = replace(lookup("Relaxation"), params=(Param("Length", "m", 1.0),))
     assert any("'Length' is a key of the population block" in p
                for p in declaration_problems(bad))
+
+
+def test_the_rk4_kernel_is_strip_fused_with_the_dendrites_and_propagators():
+    from parnft.codegen import fuse_groups
+
+    sim = Simulation(parse_config(FIELD))
+    runs = [[getattr(c.kernel, "py_func", c.kernel).__name__ for c in run] for run in
+            fuse_groups(sim.step_calls())]
+    fused = next(r for r in runs if "rk4_Relaxation" in r)
+    # the Direct dendrite (nu phi formed in place) and the RK4 dendrite run in the same
+    # strips as the soma kernels that read them
+    assert {"couple_uniform", "dendrite_coupled", "rk4_Relaxation"} <= set(fused)
+    assert fused.count("rk4_Relaxation") == 2  # populations 2 and 3
