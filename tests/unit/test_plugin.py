@@ -134,3 +134,16 @@ def test_broken_plugin_exits_2_naming_the_file(tmp_path):
     r = cli("run", conf, "-o", tmp_path / "x.h5")
     assert r.returncode == 2 and f"{conf}:4: Plugin = nowhere.py" in r.stderr
     assert "not found" in r.stderr and not (tmp_path / "x.h5").exists()
+
+
+def test_plugin_may_not_take_the_name_of_a_built_in_kind(tmp_path):
+    bad = tmp_path / "taken.py"
+    bad.write_text(GOOD.replace('name="FitzHughNagumo"', 'name="Relaxation"'))
+    with pytest.raises(ConfigError) as e:
+        load_spec(str(CONF), None, plugins=[str(bad)])
+    (p,) = e.value.problems
+    assert p.path == str(bad) and "already defined by parnft.model.dynamics.relaxation" in p.rule
+    assert p.fix == "rename the kind"
+    from parnft.model.dynamics import lookup
+
+    assert lookup("Relaxation").state[0].name == "s"  # the built-in is untouched

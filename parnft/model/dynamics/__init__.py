@@ -36,6 +36,7 @@ def register(kind: Dynamics, origin: str = "") -> Dynamics:
     Registering the same declaration again is a no-op. A different kind under
     a name already taken raises ValueError naming both origins.
     """
+    _load_builtin()  # a later built-in may not silently replace an earlier outside kind
     problems = declaration_problems(kind)
     if problems:
         raise ValueError(f"{origin or kind.name}: " + "; ".join(problems))
