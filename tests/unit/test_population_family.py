@@ -300,3 +300,28 @@ def test_the_rk4_kernel_is_strip_fused_with_the_dendrites_and_propagators():
     # strips as the soma kernels that read them
     assert {"couple_uniform", "dendrite_coupled", "rk4_Relaxation"} <= set(fused)
     assert fused.count("rk4_Relaxation") == 2  # populations 2 and 3
+
+
+def test_the_generated_kernel_changes_with_any_file_its_rhs_calls_into(tmp_path, monkeypatch):
+    """numba's cache would not notice an edited callee; the generated source must."""
+    from parnft.model import rk4gen
+    from parnft.model.dynamics import lookup
+
+    (tmp_path / "helper_mod_xyz.py").write_text(
+        "from parnft.kernels import inline\n\n@inline\ndef gain(x):\n    return 2.0 * x\n")
+    (tmp_path / "kind_mod_xyz.py").write_text(
+        "from helper_mod_xyz import gain\nfrom parnft.model.dynamics.relaxation import rate\n\n"
+        "from parnft.kernels import inline\n\n@inline\ndef rhs(s, inp, p):\n"
+        "    return (gain(inp) - s[0],)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import kind_mod_xyz
+
+    assert {"kind_mod_xyz", "helper_mod_xyz", "parnft.model.dynamics.relaxation"} <= \
+        rk4gen.called_modules(kind_mod_xyz.rhs, kind_mod_xyz.rate)
+    from dataclasses import replace
+
+    kind = replace(lookup("Relaxation"), name="HelperTest", rhs=kind_mod_xyz.rhs)
+    before = rk4gen.kernel_source(kind)
+    (tmp_path / "helper_mod_xyz.py").write_text(
+        "from parnft.kernels import inline\n\n@inline\ndef gain(x):\n    return 3.0 * x\n")
+    assert rk4gen.kernel_source(kind) != before
