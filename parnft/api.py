@@ -6,21 +6,36 @@ import logging
 import os
 from pathlib import Path
 
-from .errors import ParnftError, RunError
+from .errors import ConfigError, OutputError, ParnftError, RunError
 
 log = logging.getLogger("parnft")
 
 FORMATS = ("hdf5", "nftsim", "netcdf")
+#: Output file extensions and their formats (``-o``); anything else needs ``--format``.
+EXTENSIONS = {".h5": "hdf5", ".hdf5": "hdf5", ".output": "nftsim", ".nc": "netcdf"}
 
 
 def output_format(path: str, fmt: str | None) -> str:
-    """The output format: ``fmt`` if given, else from the file extension (default hdf5)."""
+    """The output format: ``fmt`` if given, else from the file extension.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``fmt``, or an extension not in :data:`EXTENSIONS`
+        without ``fmt`` (``-o out.txt`` never silently writes HDF5).
+    """
     if fmt:
         if fmt not in FORMATS:
-            raise ParnftError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+            raise ConfigError(f"unknown output format {fmt!r}; fix: use one of "
+                              f"{', '.join(FORMATS)}")
         return fmt
     ext = Path(path).suffix.lower()
-    return {".output": "nftsim", ".nc": "netcdf"}.get(ext, "hdf5")
+    if ext not in EXTENSIONS:
+        known = ", ".join(f"{e} ({f})" for e, f in EXTENSIONS.items())
+        raise ConfigError(f"{path}: unknown output extension {ext or '(none)'!r}; fix: name "
+                          f"the file with one of {known}, or give --format "
+                          f"{{{','.join(FORMATS)}}}")
+    return EXTENSIONS[ext]
 
 
 def default_output(conf: str, fmt: str = "hdf5") -> str:
@@ -50,22 +65,51 @@ def load_spec(conf: str, comm, plugins=()):
 
 
 def make_writer(path: str, fmt: str, sim, comm):
-    """The writer object for ``fmt``; rank 0 creates the output folder."""
-    if comm.Get_rank() == 0:
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
-    comm.Barrier()
+    """The writer object for ``fmt`` writing ``path`` (collective; every rank calls it).
+
+    Rank 0 creates the output folder. An ``OSError`` while creating the file
+    becomes an :class:`~parnft.errors.OutputError` naming the path and the
+    cause, raised on every rank.
+    """
+    from .io.target import os_cause
+    from .parallel.comm import agree_on_error, bcast_result
+
+    def _folder():
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot create its folder: {os_cause(exc)}") from None
+
+    bcast_result(comm, _folder)
+    writer, err = None, None
+    try:
+        if fmt == "nftsim":
+            from .io.text_writer import NftsimTextWriter as cls
+        elif fmt == "netcdf":
+            from .io.netcdf import NetCDFWriter as cls
+        else:
+            from .io.hdf5 import HDF5Writer as cls
+        writer = cls(path, sim, comm)
+    except OSError as exc:
+        err = OutputError(f"{path}: cannot create the output file: {os_cause(exc)}")
+    agree_on_error(comm, err)
+    return writer
+
+
+def _partial_summary(path: str, fmt: str) -> str:
+    """``"12 of 50 samples"`` from a closed partial file (rank 0), or ``""``."""
     if fmt == "nftsim":
-        from .io.text_writer import NftsimTextWriter
+        return ""
+    try:
+        import h5py
+        import numpy as np
 
-        return NftsimTextWriter(path, sim, comm)
-    if fmt == "netcdf":
-        from .io.netcdf import NetCDFWriter
-
-        return NetCDFWriter(path, sim, comm)
-    from .io.hdf5 import HDF5Writer
-
-    return HDF5Writer(path, sim, comm)
+        with h5py.File(path, "r") as f:  # netCDF attributes are 1-element arrays
+            n, m = (int(np.ravel(f.attrs[k])[0]) for k in ("samples_written",
+                                                             "samples_expected"))
+        return f"{n} of {m} samples"
+    except Exception:  # noqa: BLE001 - a summary only
+        return ""
 
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
@@ -79,7 +123,9 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         NFTsim ``.conf`` file.
     out : str, optional
         Output file; default ``<conf stem>.h5``. ``.output`` selects NFTsim's
-        text format and ``.nc`` netCDF, unless ``fmt`` says otherwise.
+        text format and ``.nc`` netCDF, unless ``fmt`` says otherwise; other
+        extensions need ``fmt``. Written as ``<out>.partial`` and renamed to
+        ``out`` when the run completes (:mod:`parnft.io.target`).
     comm : mpi4py communicator, optional
         Ranks that share the run (default: this process alone).
     fmt : {"hdf5", "nftsim", "netcdf"}, optional
@@ -104,35 +150,94 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     -------
     tuple
         ``(output path, RunStats of this rank)``.
+
+    Raises
+    ------
+    parnft.errors.Interrupted
+        On every rank, when SIGTERM, SIGINT, SIGUSR1 or SIGXCPU reached a rank
+        during the run: the samples so far are in ``<out>.partial``, closed
+        with ``complete = False`` and ``stop_reason`` (docs/reliability.md).
+    parnft.errors.OutputError
+        The output cannot be written (folder, permissions, lock held).
     """
-    from .log import Progress
-    from .solver import Simulation
+    from .parallel.stop import catch_signals
 
     if comm is None:
         from mpi4py import MPI
 
         comm = MPI.COMM_SELF
+    with catch_signals() as signals:
+        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, plugins)
+
+
+def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, plugins=()):
+    from .io.target import OutputTarget
+
+    fmt = output_format(out, fmt) if out else (fmt or "hdf5")
     spec = load_spec(conf, comm, plugins)
-    fmt = output_format(out or "", fmt) if out else (fmt or "hdf5")
+    # -- preflight (issue #12 item 4: parnft/config/preflight.py) goes here: after the ----
+    # -- spec is read, before anything is allocated, locked or opened ---------------------
     out = out or default_output(conf, fmt)
-    sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)
-    writer = make_writer(out, fmt, sim, comm)
+    target = OutputTarget(out, comm, inputs=(conf,))
+    target.acquire()
+    try:
+        return _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals)
+    finally:
+        target.release()  # rank 0, local: a stopped or failed run leaves no lock
+
+
+def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals):
+    """Build, run, close and rename, with ``target`` locked."""
+    import signal as _signal
+
+    from .errors import Interrupted
+    from .log import Progress
+    from .parallel.stop import RunControl
+    from .solver import Simulation
+
+    try:
+        sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)
+        writer = make_writer(target.partial, fmt, sim, comm)
+    except BaseException:
+        target.discard_empty()
+        raise
     bar = Progress(spec.time.steps, spec.time.deltat, enabled=progress and comm.Get_rank() == 0)
     try:
-        stats = sim.run(writer, progress=bar)
-    except Exception as exc:
+        stats = sim.run(writer, progress=bar, control=RunControl(comm, signals))
+    except Interrupted as exc:
+        # every rank stopped at the same step, buffers flushed: close collectively
+        reason = f"{_signal.Signals(exc.signum).name} at step {exc.step}"
+        writer.close(sim.stats, complete=False, stop_reason=reason)
+        sim.close()
+        bar.close(sim.n)
+        done = _partial_summary(target.partial, fmt) if comm.Get_rank() == 0 else ""
+        exc.args = (f"{exc}; partial output {target.partial} "
+                    f"({done + ', ' if done else ''}complete = False)",)
+        exc.agreed = True  # every rank stops here: printed once, no abort
+        raise
+    except BaseException as exc:
         # leave the file closed and marked incomplete, never silently truncated;
         # on several ranks the caller aborts the job (closing is collective)
         if comm.Get_size() == 1:
             try:
-                writer.close(None, complete=False)
+                writer.close(None, complete=False,
+                             stop_reason=f"{type(exc).__name__} at step {sim.n}")
             except Exception:  # noqa: BLE001 - keep the original error
                 pass
-        if isinstance(exc, ParnftError):
+        where = f"; the samples so far are in {target.partial} (complete = False)"
+        if isinstance(exc, ParnftError) and exc.args and isinstance(exc.args[0], str):
+            exc.args = (exc.args[0] + where,) + exc.args[1:]
+        if isinstance(exc, ParnftError) or not isinstance(exc, Exception):
             raise
-        raise RunError(f"{conf}: run failed at step {sim.n}: {exc}") from exc
+        if isinstance(exc, OSError):
+            from .io.target import os_cause
+
+            raise OutputError(f"{target.partial}: writing failed at step {sim.n}: "
+                              f"{os_cause(exc)}") from exc
+        raise RunError(f"{conf}: run failed at step {sim.n}: {exc}{where}") from exc
     writer.close(stats, complete=True)
     sim.close()
+    target.commit()
     bar.close(sim.n)
-    log.info("wrote %s (%s)", out, fmt)
-    return out, stats
+    log.info("wrote %s (%s)", target.path, fmt)
+    return target.path, stats

@@ -7,15 +7,18 @@ import sys
 import time
 
 
-def setup_logging(rank: int, size: int, quiet: bool = False) -> None:
-    """Configure the ``parnft`` logger: rank-prefixed lines on stderr."""
+def setup_logging(rank: int, size: int, quiet: bool = False, verbose: bool = False) -> None:
+    """Configure the ``parnft`` logger: rank-prefixed lines on stderr.
+
+    ``quiet``: warnings only; ``verbose``: debug lines too (e.g. every flush).
+    """
     logger = logging.getLogger("parnft")
     logger.handlers.clear()
     h = logging.StreamHandler(sys.stderr)
     prefix = f"[rank {rank}/{size}] " if size > 1 else ""
     h.setFormatter(logging.Formatter(f"{prefix}parnft %(levelname)s: %(message)s"))
     logger.addHandler(h)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
 
 

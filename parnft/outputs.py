@@ -5,7 +5,7 @@ The ``Output`` block of a ``.conf`` names traces such as ``Propagator: 1``
 after step n when n - skip > 0 and (n - skip) is a multiple of ``every``
 (NFTsim: skip = Start/dt, every = Interval/dt; the initial state is not
 written). Samples fill a buffer of ``nrows`` rows inside the compiled loop;
-full buffers are handed to a writer.
+full buffers (at most :data:`BUFFER_BYTES` per rank) are handed to a writer.
 
 Trace names follow NFTsim's column names (``Pop.2.Q``, ``Propagator.1.phi``,
 ``Coupling.3.nu``, ``Dendrite.1.V``); :attr:`Trace.key` is the lower-case
@@ -14,6 +14,8 @@ dataset name used in HDF5 files (``pop.2.q``, ``propagator.1.phi``).
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +23,22 @@ import numpy as np
 from .config.spec import ModelSpec
 from .errors import ConfigError, Problem
 
+log = logging.getLogger("parnft")
+
 _KINDS = {"population": "Pop", "dendrite": "Dendrite", "propagator": "Propagator",
           "coupling": "Coupling"}
-#: Upper bound of one sample buffer, bytes per rank.
-BUFFER_BYTES = 32 << 20
+#: Upper bound of one sample buffer, bytes per rank (``$PARNFT_BUFFER_BYTES`` overrides
+#: it). A full buffer is written and flushed to the file, so this bounds what a kill can
+#: lose (docs/reliability.md); the wall-time bound is :data:`parnft.parallel.stop.FLUSH_SECONDS`.
+BUFFER_BYTES = 1 << 20
+
+
+def buffer_bytes() -> int:
+    """Bytes per rank of one sample buffer: ``$PARNFT_BUFFER_BYTES``, else :data:`BUFFER_BYTES`."""
+    try:
+        return max(8, int(os.environ.get("PARNFT_BUFFER_BYTES", BUFFER_BYTES)))
+    except ValueError:
+        return BUFFER_BYTES
 
 
 @dataclass
@@ -128,7 +142,7 @@ class OutputPlan:
                                              scalar=f in getattr(obj, "scalar_fields", ()),
                                              unit=getattr(obj, "units", {}).get(f)))
         ncols = max(1, sum(len(t.idx) for t in self.traces))
-        nrows = int(max(1, min(max(self.total_samples, 1), BUFFER_BYTES // (8 * ncols))))
+        nrows = int(max(1, min(max(self.total_samples, 1), buffer_bytes() // (8 * ncols))))
         # every rank must flush at the same steps (the writes are collective): the
         # buffer length is the smallest over the ranks, whose tiles may differ
         comm = getattr(sim, "comm", None)
@@ -141,6 +155,8 @@ class OutputPlan:
             t.buf = np.zeros((self.nrows, len(t.idx)))
         self.tsteps = np.zeros(self.nrows, dtype=np.int64)
         self.row = 0
+        self.written = 0
+        self._root = comm is None or comm.Get_rank() == 0
 
     def records(self) -> list[tuple]:
         """``(buf, src, idx)`` of every trace, for the compiled loop."""
@@ -151,6 +167,10 @@ class OutputPlan:
         if self.row and writer is not None:
             writer.write(self.tsteps[: self.row].copy(),
                          [t.buf[: self.row] for t in self.traces])
+            self.written += self.row
+            if self._root:
+                log.debug("flushed %d samples (%d of %d), step %d", self.row, self.written,
+                          self.total_samples, int(self.tsteps[self.row - 1]))
         self.row = 0
 
 

@@ -30,13 +30,14 @@ import numpy as np
 
 from .codegen import array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
-from .errors import ParnftError, RunError
+from .errors import Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
 from .model.base import STAGES, Call, Context
 from .model.populations import make_population
 from .model.propagators import make_propagator
 from .model.registry import lookup
 from .outputs import OutputPlan
+from .parallel.stop import RunControl
 
 HALO_MODES = ("overlap", "blocking")
 
@@ -301,7 +302,8 @@ class Simulation:
         self.stats.halo += (t2 - t1) + (t4 - t3)
         return row
 
-    def run(self, writer=None, progress=None, steps: int | None = None) -> RunStats:
+    def run(self, writer=None, progress=None, steps: int | None = None,
+            control=None) -> RunStats:
         """Advance to the end (or by ``steps``), sampling outputs into ``writer``.
 
         Parameters
@@ -312,39 +314,66 @@ class Simulation:
             Called between compiled chunks.
         steps : int, optional
             Number of steps to advance; default: up to ``spec.time.steps``.
+        control : parnft.parallel.stop.RunControl, optional
+            Agreement points (the same steps on every rank): stop on a signal,
+            flush on the wall-time bound, next chunk length. Default: one
+            that never stops.
+
+        Raises
+        ------
+        parnft.errors.Interrupted
+            On every rank at the same step, after flushing the buffers, when a
+            rank received a stop signal (:mod:`parnft.parallel.stop`).
         """
         self._compile()
         total = self.spec.time.steps
         end = total if steps is None else min(total, self.n + steps)
-        o = self.outputs
-        chunk = 64
+        ctl = control if control is not None else RunControl(self.comm)
         if self._halo is not None and self.halo_mode == "overlap" and self.n < end:
             self._halo.start(self._ghosted())
         while self.n < end:
-            if len(self._loops) == 2:
-                o.row = self._step_exchanging()
-                self.n += 1
-            else:
-                todo = min(end - self.n, chunk)
-                t0 = _time.perf_counter()
-                done, o.row = self._loops[0](self, todo)
-                el = _time.perf_counter() - t0
-                self.stats.compute += el
-                self.n += done
-                if el < 0.05 and done == todo:
-                    chunk = min(chunk * 2, 1 << 20)
-            if o.row == o.nrows or self.n >= end:
-                t2 = _time.perf_counter()
-                o.flush(writer)
-                self.stats.output += _time.perf_counter() - t2
+            self._run_chunk(min(end - self.n, max(1, ctl.steps_left())), ctl)
+            if self.outputs.row == self.outputs.nrows or self.n >= end:
+                self._flush(writer, ctl)
             if self.n % 64 == 0 or len(self._loops) == 1 or self.n >= end:
                 self._check_finite()
+            if ctl.due and self.n < end:
+                self._agreement_point(writer, ctl)
             if progress is not None:
                 progress(self.n, total)
         if self._halo is not None and self.halo_mode == "overlap" and self._halo.pending:
             self._halo.wait()
         self.stats.steps = self.n
         return self.stats
+
+    def _run_chunk(self, todo: int, ctl) -> None:
+        """Up to ``todo`` steps; stops early when the sample buffer fills."""
+        o = self.outputs
+        if len(self._loops) == 2:
+            o.row = self._step_exchanging()
+            done = 1
+        else:
+            t0 = _time.perf_counter()
+            done, o.row = self._loops[0](self, todo)
+            self.stats.compute += _time.perf_counter() - t0
+        self.n += done
+        ctl.advance(done)
+
+    def _flush(self, writer, ctl) -> None:
+        t0 = _time.perf_counter()
+        self.outputs.flush(writer)
+        ctl.flushed()
+        self.stats.output += _time.perf_counter() - t0
+
+    def _agreement_point(self, writer, ctl) -> None:
+        """Collective: flush on the wall-time bound; flush and raise on a stop signal."""
+        d = ctl.agree(self.n)
+        if d.flush or d.signum:
+            self._flush(writer, ctl)
+        if d.signum:
+            if self._halo is not None and self._halo.pending:
+                self._halo.wait()
+            raise Interrupted(d.signum, self.n)
 
     def close(self) -> None:
         """Free the halo plan and the tiling's communicators (collective). Idempotent."""

@@ -13,7 +13,7 @@ def cmd_run(args) -> int:
     from ..log import setup_logging
 
     comm = world()
-    setup_logging(comm.Get_rank(), comm.Get_size(), args.quiet)
+    setup_logging(comm.Get_rank(), comm.Get_size(), args.quiet, verbose=args.verbose)
     out, _ = run(args.config, args.output, comm=comm, fmt=args.format,
                  procs=parse_procs_option(args.procs), progress=not args.quiet,
                  rng=args.rng, halo=args.halo, plugins=args.plugin or ())
@@ -44,9 +44,12 @@ def register(sub) -> None:
     """Add the ``run`` subcommand."""
     r = sub.add_parser("run", help="simulate a model and write its outputs")
     r.add_argument("config", help="NFTsim .conf file")
-    r.add_argument("-o", "--output", help="output file (.h5 default, .output NFTsim text, "
-                   ".nc netCDF); default: <config>.h5")
+    r.add_argument("-o", "--output", help="output file (.h5/.hdf5 HDF5, .output NFTsim text, "
+                   ".nc netCDF; other names need --format); default: <config>.h5. Written "
+                   "as <output>.partial, renamed when the run completes")
     r.add_argument("--format", choices=("hdf5", "nftsim", "netcdf"))
     add_run_options(r)
     r.add_argument("-q", "--quiet", action="store_true", help="no progress or info output")
+    r.add_argument("-v", "--verbose", action="store_true",
+                   help="also log every flush of the sample buffers (rank 0)")
     r.set_defaults(func=cmd_run)

@@ -22,7 +22,13 @@ time, chunked per tile) and extended by each buffer of samples the run flushes
 written so far. The root attributes say how far it got: ``samples_expected``
 (from the config), ``samples_written`` (updated with every buffer) and
 ``complete``, which turns true only when the run ended normally, so an
-aborted run is never mistaken for a finished one.
+aborted run is never mistaken for a finished one; a run stopped by a signal
+also gets ``stop_reason`` (``"SIGTERM at step 1234"``).
+
+Every buffer is followed by a flush of data and metadata, then of
+``samples_written``: a file killed at any moment (SIGKILL, an MPI abort)
+opens with h5py and holds at least its first ``samples_written`` samples
+(docs/reliability.md).
 
 With an MPI-enabled h5py and several ranks the file is opened with the
 ``mpio`` driver: full-field traces are written collectively, each rank its own
@@ -99,6 +105,7 @@ class HDF5Writer:
             self.f = h5py.File(self.path, "w")
         if self.f is not None:
             self._create()
+            self.f.flush()  # a readable file with 0 samples from the start
 
     # -- layout ------------------------------------------------------------
     def _gather_node_lists(self):
@@ -185,7 +192,6 @@ class HDF5Writer:
         if self.f is not None:  # extending is collective: every rank of an mpio file
             for key in ["time"] + [tr.key for tr in self.plan.traces]:
                 self.f[key].resize(r1, axis=0)
-            self.f.attrs["samples_written"] = r1
         if self.rank == 0 and self.f is not None:
             self.f["time"][r0:r1] = tsteps * self.sim.spec.time.deltat
         for k, (tr, blk) in enumerate(zip(self.plan.traces, blocks, strict=True)):
@@ -202,6 +208,20 @@ class HDF5Writer:
                 parts = self.comm.gather(blk, root=0) if self.size > 1 else [blk]
                 if self.rank == 0:
                     self._write_nodes(k, tr.key, r0, r1, parts)
+        self._commit_rows(r1)
+
+    def _commit_rows(self, r1: int) -> None:
+        """Flush the rows' data and metadata, then record ``samples_written`` and flush.
+
+        Two flushes, so that a kill in the middle of either leaves at worst the
+        new rows present but not counted: ``samples_written`` reaches the file
+        only after the data and extents it counts (docs/reliability.md).
+        """
+        if self.f is None:
+            return
+        self.f.flush()
+        self.f.attrs["samples_written"] = r1
+        self.f.flush()
 
     def _write_gathered_field(self, key, r0, r1, parts) -> None:
         ny, nx = self.sim.spec.grid.shape
@@ -225,13 +245,26 @@ class HDF5Writer:
                     out[:, col[int(nd)]] = blk[:, c]
         d[r0:r1] = out
 
-    def close(self, stats=None, complete: bool = True) -> None:
-        """Record run information, mark the file complete and close it (collective)."""
+    def close(self, stats=None, complete: bool = True, stop_reason: str | None = None) -> None:
+        """Record run information, mark the file complete and close it (collective).
+
+        Parameters
+        ----------
+        stats : RunStats, optional
+            This rank's timings; every rank's go to ``timings_per_rank``.
+        complete : bool
+            The run ended normally.
+        stop_reason : str, optional
+            Why an incomplete run stopped (``"SIGTERM at step 1234"``), stored
+            in the ``stop_reason`` attribute.
+        """
         timings = self.comm.allgather(None if stats is None else vars(stats))
         if self.f is None:
             return
         if stats is not None:
             self.f.attrs["timings_per_rank"] = json.dumps(timings)
+        if stop_reason is not None:
+            self.f.attrs["stop_reason"] = str(stop_reason)
         self.f.attrs["complete"] = bool(complete)
         self.f.close()
         self.f = None

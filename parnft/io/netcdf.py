@@ -12,7 +12,14 @@ Layout of a run file (``docs/output.md``; readable by netCDF4, xarray, ncdump)::
                               attrs units, long_name, nftsim_name, parnft_key, cell_methods
     global:      Conventions = "CF-1.10" and the provenance attributes of the HDF5
                  writer (:mod:`parnft.io.hdf5`); ``complete`` is 0 or 1 (netCDF has no
-                 boolean attribute type).
+                 boolean attribute type); ``samples_expected``, ``samples_written`` and, for a run
+                 stopped by a signal, ``stop_reason``.
+
+The time dimension has its full length from the start (``samples_expected``);
+after each buffer the file is flushed, then ``samples_written`` is updated and
+flushed, so a killed run leaves a file that netCDF4 and h5py open, whose first
+``samples_written`` time steps are valid and whose later ones read as 0 (HDF5's
+default fill value): use ``samples_written``, not the dimension's length.
 
 Trace variables are named like the HDF5 datasets with dots replaced by
 underscores (``propagator.1.phi`` -> ``propagator_1_phi``). Dots are legal in
@@ -98,6 +105,7 @@ class NetCDFWriter:
             self.f = h5netcdf.File(self.path, "w")
         if self.f is not None:
             self._create()
+            self._sync()  # a readable file from the start
 
     # -- layout ------------------------------------------------------------
     def _kind(self, tr) -> str:
@@ -135,6 +143,8 @@ class NetCDFWriter:
             "tile_bounds": json.dumps(self._tile),
             "writer": "mpio-collective" if self.collective else "serial",
             "complete": np.int8(0),
+            "samples_expected": np.int64(self.plan.total_samples),
+            "samples_written": np.int64(0),
         }
 
     def _create(self) -> None:
@@ -216,6 +226,19 @@ class NetCDFWriter:
             else:
                 part = next((p for p in parts if p.shape[1]), None)
                 self.f[name][r0:r1] = np.nan if part is None else part[:, 0]
+        if self.f is not None:  # data first, then the count (as the HDF5 writer)
+            self._sync()
+            self.f.attrs["samples_written"] = np.int64(r1)
+            self._sync()
+
+    def _sync(self) -> None:
+        """Write h5netcdf's pending netCDF attributes, then flush the HDF5 file itself.
+
+        ``h5netcdf.File.flush`` only writes ``_NCProperties``; the data and
+        metadata reach the file with the underlying h5py file's flush.
+        """
+        self.f.flush()
+        self.f._h5file.flush()  # noqa: SLF001 - h5netcdf exposes no public flush of it
 
     def _assemble_field(self, n: int, parts: list) -> np.ndarray:
         ny, nx = self.sim.spec.grid.shape
@@ -232,7 +255,7 @@ class NetCDFWriter:
                 out[:, col[int(nd)]] = blk[:, c]
         return out
 
-    def close(self, stats=None, complete: bool = True) -> None:
+    def close(self, stats=None, complete: bool = True, stop_reason: str | None = None) -> None:
         """Record run information, mark the file complete and close it (collective).
 
         Parameters
@@ -241,6 +264,8 @@ class NetCDFWriter:
             This rank's timings; every rank's go to ``timings_per_rank``.
         complete : bool
             The run ended normally (the ``complete`` attribute becomes 1).
+        stop_reason : str, optional
+            Why an incomplete run stopped, stored in ``stop_reason``.
         """
         timings = self.comm.allgather(None if stats is None else vars(stats))
         done = self.comm.bcast(bool(complete), root=0)
@@ -248,6 +273,8 @@ class NetCDFWriter:
             return
         if stats is not None:
             self.f.attrs["timings_per_rank"] = json.dumps(timings)
+        if stop_reason is not None:
+            self.f.attrs["stop_reason"] = str(stop_reason)
         self.f.attrs["complete"] = np.int8(done)
         self.f.close()
         self.f = None

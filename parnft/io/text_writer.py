@@ -53,9 +53,10 @@ class NftsimTextWriter:
         data = np.hstack(cols) if cols else np.zeros((len(tsteps), 0))
         t = (tsteps - self.plan.skip) * self.sim.spec.time.deltat
         self.w.write_rows(t, data)
+        self.f.flush()  # whole rows reach the file after every buffer
 
-    def close(self, stats=None, complete: bool = True) -> None:
-        """Close the file (rank 0)."""
+    def close(self, stats=None, complete: bool = True, stop_reason: str | None = None) -> None:
+        """Close the file (rank 0); the text format has no place for ``complete``."""
         if self.f is not None:
             self.f.close()
             self.f = None

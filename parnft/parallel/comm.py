@@ -13,7 +13,7 @@ from mpi4py import MPI
 
 from parnft.errors import RunError
 
-__all__ = ["agree_on_error", "all_ok", "bcast_result"]
+__all__ = ["agree_on_error", "all_ok", "bcast_result", "is_agreed", "mark_agreed"]
 
 
 def all_ok(comm, ok: bool) -> bool:
@@ -45,8 +45,13 @@ def _portable(exc: BaseException, rank: int) -> bytes:
 
 
 def _raise_shared(comm, root: int, exc: BaseException | None, data: bytes):
-    """Raise ``root``'s error on this rank: the original on ``root``, a copy elsewhere."""
+    """Raise ``root``'s error on this rank: the original on ``root``, a copy elsewhere.
+
+    The error gets ``agreed = True``: every rank raises it, so the command line
+    prints it once (rank 0) and needs no ``Abort``.
+    """
     if comm.Get_rank() == root and exc is not None:
+        mark_agreed(exc)
         raise exc  # the original object, with its traceback
     try:
         err = pickle.loads(data)
@@ -55,7 +60,22 @@ def _raise_shared(comm, root: int, exc: BaseException | None, data: bytes):
     if not isinstance(err, BaseException):
         err = RunError(f"rank {root} failed with a non-exception {err!r}")
     err.add_note(f"(raised on rank {root} of {comm.Get_size()})")
+    mark_agreed(err)
     raise err
+
+
+def mark_agreed(exc: BaseException) -> BaseException:
+    """Mark ``exc`` as raised identically on every rank (``exc.agreed = True``)."""
+    try:
+        exc.agreed = True
+    except AttributeError:  # an exception type with __slots__
+        pass
+    return exc
+
+
+def is_agreed(exc: BaseException) -> bool:
+    """True when every rank raises ``exc`` (see :func:`mark_agreed`)."""
+    return bool(getattr(exc, "agreed", False))
 
 
 def agree_on_error(comm, exc: BaseException | None) -> None:
