@@ -69,8 +69,9 @@ def dynamics_kinds() -> list[tuple[str, str, list[str], str]]:
         for v in d.state:
             lines.append(f"{v.name}_0 [{v.unit}] default {v.init:g}  initial {v.name}"
                          + (f" ({v.doc})" if v.doc else ""))
+        chans = f" channels {', '.join(d.inputs)} (Dendrite key Input:)" if d.inputs else ""
         lines.append(f"outputs: {', '.join(f'{k} [{u}]' for k, u in d.units.items())}; "
-                     f"input [{d.input_unit}]")
+                     f"input [{d.input_unit}]{chans}")
         if d.timescale is not None:
             lines.append(f"step-size rule: Deltat <= fastest time scale / "
                          f"{d.steps_per_timescale:g} (RK4)")

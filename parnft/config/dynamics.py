@@ -150,6 +150,24 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
 
     pops = {p.index: p for p in spec.populations}
     if "matrix" not in skip:
+        conns = {c.index: c for c in spec.connections}
+        for d in spec.dendrites:
+            if "Input" not in d.params or d.index not in conns:
+                continue
+            post = pops.get(conns[d.index].post)
+            word, line = d.params["Input"], d.loc.get("Input", 0)
+            try:
+                chans = registry.lookup(post.dynamics.kind).inputs if post.dynamics else ()
+            except KeyError:
+                continue
+            if not chans:
+                what = (f"Dynamics {post.dynamics.kind}" if post.dynamics else "a Firing response")
+                add(line, f"Dendrite {d.index}: Input", word, f"Population {post.index} "
+                    f"({what}) has no input channels", "remove 'Input:' (its input is the sum "
+                    "of its dendrites)")
+            elif word not in chans:
+                add(line, f"Dendrite {d.index}: Input", word, f"'{word}' is not an input "
+                    f"channel of Dynamics {post.dynamics.kind}", f"write one of {', '.join(chans)}")
         for c in spec.connections:
             cp = spec.couplings[c.index - 1] if c.index <= len(spec.couplings) else None
             post = pops.get(c.post)

@@ -114,7 +114,7 @@ SUPERIMPOSE = "Superimpose"
 DENDRITE_KINDS = ("Dendrite", "Integral", "Ramp", "Direct")
 #: Dendrites without a synaptic filter: V = P = nu phi (parnft only; no keys).
 DIRECT_DENDRITES = ("Direct",)
-DENDRITE_KEYS = {"V": STEADY, "alpha": NUM, "beta": NUM}
+DENDRITE_KEYS = {"V": STEADY, "alpha": NUM, "beta": NUM, "Input": TEXT}
 DENDRITE_RAMP_KEYS = ("alpha2", "beta2", "t1", "t2", "t3", "t4")
 
 # --- propagators --------------------------------------------------------------
@@ -197,7 +197,7 @@ def firing_keys(kind: str) -> dict[str, str]:
 def dendrite_keys(kind: str) -> dict[str, str]:
     """Keys (with value types) accepted by a dendrite of ``kind``."""
     if kind in DIRECT_DENDRITES:
-        return {}
+        return {"Input": TEXT}  # the input channel of a Dynamics population (parnft only)
     keys = dict(DENDRITE_KEYS)
     if kind == "Ramp":
         keys.update({k: NUM for k in DENDRITE_RAMP_KEYS})

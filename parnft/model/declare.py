@@ -167,6 +167,11 @@ class Dynamics:
     reference: str = ""
     check: Callable[[dict], list] | None = None
     extra: dict = field(default_factory=dict)
+    #: Named input channels (added with the population family; default: one input).
+    #: With channels, ``inp`` is a tuple of floats, one per channel in this order,
+    #: each the sum of the input rows of the connections whose ``Dendrite j:`` block
+    #: says ``Input: <name>`` (the first channel when it says nothing).
+    inputs: tuple[str, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -141,7 +141,10 @@ def _probe(kind: Dynamics, path: str, name: str) -> None:
     p0 = _sample_params(kind)
     m = len(kind.state)
     sig = "rhs(s, inp, p) with s a tuple of floats, inp a float and p a tuple of floats"
-    for what, args in (("rhs", (s0, 0.0, p0)), ("rate", (s0, p0))):
+    inp = tuple(0.0 for _ in kind.inputs) if kind.inputs else 0.0
+    if kind.inputs:
+        sig = sig.replace("inp a float", f"inp a tuple of {len(kind.inputs)} floats (inputs)")
+    for what, args in (("rhs", (s0, inp, p0)), ("rate", (s0, p0))):
         fn = getattr(kind, what)
         py = getattr(fn, "py_func", fn)
         line = getattr(getattr(py, "__code__", None), "co_firstlineno", 0)

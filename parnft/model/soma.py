@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..config.spec import DynamicsSpec
 from ..kernels.firing import ring_next
 from . import dynamics, rk4gen
@@ -64,6 +66,12 @@ class DynamicsSoma(Component):
         self.state = [ctx.alloc(owner, v.name, "nodes", s0) for v, s0 in
                       zip(self.kind.state, init, strict=True)]
         self.params = self.kind.param_tuple(values)
+        # input channel of each input row (connection order); none: one summed input
+        self.chan = None
+        if self.kind.inputs:
+            words = [ctx.spec.dendrites[j - 1].params.get("Input", self.kind.inputs[0])
+                     for j in pop.incoming]
+            self.chan = np.array([self.kind.inputs.index(w) for w in words], dtype=np.int64)
         self.whole, self.nodes = rk4gen.kernels(self.kind)
         self.fields = {v.name: a for v, a in zip(self.kind.state, self.state, strict=True)}
         self.units = self.kind.units
@@ -72,6 +80,7 @@ class DynamicsSoma(Component):
         if stage != "population":
             return []
         pop = self.pop
-        args = (pop.vd, *self.state, pop.hist, pop.ptr, pop.q, *self.params, self.dt)
+        inputs = (pop.vd,) if self.chan is None else (pop.vd, self.chan)
+        args = (*inputs, *self.state, pop.hist, pop.ptr, pop.q, *self.params, self.dt)
         before = (Call(ring_next, (pop.ptr, pop.hist.shape[0])),)
         return [Call(self.whole, args, Ranged(self.nodes, args, before=before))]

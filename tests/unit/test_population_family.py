@@ -22,6 +22,8 @@ from parnft.bench import roofline as rf
 from parnft.config import parse_config
 from parnft.config.summary import memory_per_rank
 from parnft.errors import ConfigError, StabilityError
+from parnft.kernels import inline
+from parnft.model.declare import Dynamics, Param, Var
 from parnft.solver import Simulation
 
 DRIVEN = """Relaxation driven by a constant stimulus
@@ -325,3 +327,72 @@ def test_the_generated_kernel_changes_with_any_file_its_rhs_calls_into(tmp_path,
     (tmp_path / "helper_mod_xyz.py").write_text(
         "from parnft.kernels import inline\n\n@inline\ndef gain(x):\n    return 3.0 * x\n")
     assert rk4gen.kernel_source(kind) != before
+
+
+# -- input channels --------------------------------------------------------------------------
+
+
+
+@inline
+def ei_rhs(s, inp, p):
+    """tau ds/dt = ge u_e - gi u_i - s."""
+    return ((p[0] * inp[0] - p[1] * inp[1] - s[0]) / p[2],)
+
+
+@inline
+def ei_rate(s, p):
+    return s[0]
+
+
+EI = Dynamics(name="EIChannelTest", params=(Param("ge", "1", 1.0), Param("gi", "1", 0.5),
+                                            Param("tau", "s", 1e-3, lo=0.0, lo_open=True)),
+              state=(Var("s", "s^-1"),), rhs=ei_rhs, rate=ei_rate, equation="", inputs=("e", "i"))
+
+CHANNELS = """two input channels
+Time: 0.04 Deltat: 1e-4
+Nodes: 4
+
+    Connection matrix:
+From:  1  2  3
+To 1:  0  0  0
+To 2:  0  0  0
+To 3:  1  1  0
+
+Population 1: E
+ Length: 0.5
+ Stimulus: Const - Mean: 2
+Population 2: I
+ Length: 0.5
+ Stimulus: Const - Mean: 3
+Population 3: Target
+ Length: 0.5
+ Dynamics: EIChannelTest ge: 1 gi: 0.5
+ Dendrite 2: Direct - Input: i
+
+Propagator 1: Map - Tau: 0
+Propagator 2: Map - Tau: 0
+Coupling 1: Map - nu: 1
+Coupling 2: Map - nu: 1
+
+Output: Node: All
+Population: 3
+"""
+
+
+def test_input_channels_sum_their_own_connections():
+    from parnft.model.dynamics import register
+
+    register(EI, __name__)
+    sim, w = run(CHANNELS)
+    _, s = w.trace(sim, "Pop.3.s")
+    # connection 1 goes to channel e (the default), 2 to i: s -> 1 * 2 - 0.5 * 3 = 0.5
+    np.testing.assert_allclose(s[-1], 0.5, rtol=0, atol=1e-12)
+    sim2, w2 = run(CHANNELS.replace("Direct - Input: i", "Direct - Input: e"))
+    np.testing.assert_allclose(w2.trace(sim2, "Pop.3.s")[1][-1], 5.0, rtol=0, atol=1e-12)
+    (p,) = problems(CHANNELS.replace("Input: i", "Input: x"))
+    assert p.rule == "'x' is not an input channel of Dynamics EIChannelTest"
+    assert p.fix == "write one of e, i" and p.line == line_of(CHANNELS, "Input: i")
+    text = DRIVEN.format(time=1e-3, dt=1e-4, tau=2e-3).replace(
+        " Dynamics:", " Dendrite 1: Direct - Input: e\n Dynamics:")
+    (p,) = problems(text)
+    assert "has no input channels" in p.rule and p.key == "Dendrite 1: Input"

@@ -108,6 +108,11 @@ def declaration_problems(kind) -> list[str]:
     if dup:
         out.append(f"names used twice: {', '.join(dup)}; fix: give every parameter and state "
                    "variable its own name")
+    chans = tuple(getattr(kind, "inputs", ()))
+    if any(not isinstance(c, str) or not c.isidentifier() for c in chans) or \
+            len(set(chans)) != len(chans):
+        out.append(f"inputs {chans!r} are not distinct words; fix: name each input channel "
+                   "once, e.g. inputs=('e', 'i')")
     for what in ("rhs", "rate"):
         fn = getattr(kind, what)
         py = getattr(fn, "py_func", fn)
