@@ -70,6 +70,10 @@ def dynamics_kinds() -> list[tuple[str, str, list[str], str]]:
             lines.append(f"{v.name}_0 [{v.unit}] default {v.init:g}  initial {v.name}"
                          + (f" ({v.doc})" if v.doc else ""))
         chans = f" channels {', '.join(d.inputs)} (Dendrite key Input:)" if d.inputs else ""
+        if d.outputs:
+            lines.append("emits besides Q: " + ", ".join(f"{o.name} [{o.unit}]"
+                                                         for o in d.outputs)
+                         + " (Propagator key Source:)")
         lines.append(f"outputs: {', '.join(f'{k} [{u}]' for k, u in d.units.items())}; "
                      f"input [{d.input_unit}]{chans}")
         if d.timescale is not None:

@@ -326,7 +326,8 @@ def _propagator(block: Block) -> PropagatorSpec:
     return PropagatorSpec(index=block.index, kind=block.kind or "",
                           phi_init=None if phi is None or phi == "Steady" else phi,
                           tau=block.entry("Tau") or (0.0,), range=rng, gamma=gamma,
-                          velocity=vel, loc=_loc(block, "Propagator"))
+                          velocity=vel, loc=_loc(block, "Propagator"),
+                          source=block.entry("Source"))
 
 
 def _coupling(block: Block) -> CouplingSpec:

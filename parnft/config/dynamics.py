@@ -56,11 +56,20 @@ def fields(kind: str) -> tuple[str, ...] | None:
 
 
 def arrays_per_node(kind: str) -> int:
-    """Per-node float64 arrays of the soma: Q and one per state variable."""
+    """Per-node float64 arrays of the soma: Q, one per extra output, one per state variable."""
     try:
-        return 1 + len(registry.lookup(kind).state)
+        decl = registry.lookup(kind)
     except KeyError:
         return 1
+    return 1 + len(decl.outputs) + len(decl.state)
+
+
+def extra_rings(kind: str) -> int:
+    """History rings a population of ``kind`` keeps besides Q's: one per extra output."""
+    try:
+        return len(registry.lookup(kind).outputs)
+    except KeyError:
+        return 0
 
 
 def describe(pop) -> str:
@@ -151,6 +160,23 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
     pops = {p.index: p for p in spec.populations}
     if "matrix" not in skip:
         conns = {c.index: c for c in spec.connections}
+        for pr in spec.propagators:
+            if pr.source is None or pr.index not in conns:
+                continue
+            pre = pops.get(conns[pr.index].pre)
+            line = pr.loc.get("Source", 0)
+            try:
+                outs = [o.name for o in registry.lookup(pre.dynamics.kind).outputs] \
+                    if pre is not None and pre.dynamics else []
+            except KeyError:
+                continue
+            if pr.source not in outs:
+                what = (f"Dynamics {pre.dynamics.kind}" if pre is not None and pre.dynamics
+                        else "it")
+                add(line, f"Propagator {pr.index}: Source", pr.source, f"Population "
+                    f"{conns[pr.index].pre} ({what}) emits no '{pr.source}'",
+                    f"write one of {', '.join(outs)}" if outs else
+                    "remove 'Source:' (the propagator carries Q)")
         for d in spec.dendrites:
             if "Input" not in d.params or d.index not in conns:
                 continue

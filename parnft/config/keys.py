@@ -119,7 +119,8 @@ DENDRITE_RAMP_KEYS = ("alpha2", "beta2", "t1", "t2", "t3", "t4")
 
 # --- propagators --------------------------------------------------------------
 PROPAGATOR_KINDS = ("Map", "Wave", "WaveLegacy", "Harmonic", "HarmonicIntegral")
-PROPAGATOR_KEYS = {"phi": STEADY, "Tau": LIST, "Range": NUM, "gamma": NUM, "velocity": NUM}
+PROPAGATOR_KEYS = {"phi": STEADY, "Tau": LIST, "Range": NUM, "gamma": NUM, "velocity": NUM,
+                   "Source": TEXT}
 WAVE_KINDS = ("Wave", "WaveLegacy")
 #: Kinds that need a positive ``gamma`` (or ``velocity`` and ``Range``).
 DAMPED_KINDS = ("Wave", "WaveLegacy", "Harmonic", "HarmonicIntegral")

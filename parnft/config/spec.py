@@ -306,6 +306,9 @@ class PropagatorSpec:
     gamma: float | None = None
     velocity: float | None = None
     loc: Params = field(default_factory=_empty)
+    #: ``Source:`` (parnft only): an extra emitted rate of a presynaptic Dynamics
+    #: population to carry instead of its Q.
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,10 @@ def memory_per_rank(spec: ModelSpec, nranks: int = 1) -> tuple[int, tuple[int, i
         return None
     ly, lx = -(-g.shortside // dims[0]), -(-g.longside // dims[1])
     a, ghost, n = ly * lx, (ly + 2) * (lx + 2), g.nodes
-    per_node = sum(history_lengths(spec).values())
+    hist = history_lengths(spec)
+    per_node = sum(hist.values())
+    per_node += sum(hist[p.index] * D.extra_rings(p.dynamics.kind) for p in spec.populations
+                    if p.dynamics is not None)  # the rings of extra emitted rates
     for p in spec.populations:
         if p.dynamics is not None:
             per_node += D.arrays_per_node(p.dynamics.kind)  # Q and the state variables

@@ -172,6 +172,11 @@ class Dynamics:
     #: each the sum of the input rows of the connections whose ``Dendrite j:`` block
     #: says ``Input: <name>`` (the first channel when it says nothing).
     inputs: tuple[str, ...] = ()
+    #: Extra emitted rates besides Q (added with the population family; default none):
+    #: each a :class:`Var` (name, unit) with its own history ring, which a propagator
+    #: carries with ``Source: <name>``; ``emit(s, p)`` returns their values as a tuple.
+    outputs: tuple = ()
+    emit: Any = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -180,8 +185,8 @@ class Dynamics:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Output field names: ``Q`` then the state variables."""
-        return ("Q",) + tuple(v.name for v in self.state)
+        """Output field names: ``Q``, the extra emitted rates, then the state variables."""
+        return ("Q",) + tuple(o.name for o in self.outputs) + tuple(v.name for v in self.state)
 
     # -- helpers derived from the declaration (added for the population family) ----------
     def resolve(self, given) -> dict:
@@ -217,4 +222,5 @@ class Dynamics:
     @property
     def units(self) -> dict[str, str]:
         """Output field name -> unit: ``Q`` in s^-1, then each state variable's unit."""
-        return {"Q": "s^-1", **{v.name: v.unit for v in self.state}}
+        return {"Q": "s^-1", **{o.name: o.unit for o in self.outputs},
+                **{v.name: v.unit for v in self.state}}

@@ -28,7 +28,9 @@ def initial_potential(spec: DendriteSpec, coupling, ctx: Context) -> float:
     if isinstance(spec.v_init, (int, float)) and not isinstance(spec.v_init, bool):
         return float(spec.v_init)
     conn = ctx.spec.connections[spec.index - 1]
-    q0 = ctx.populations[conn.pre].q_init
+    pre = ctx.populations[conn.pre]
+    source = ctx.spec.propagators[spec.index - 1].source  # an extra emitted rate, or None
+    q0 = pre.output(source).q_init if source else pre.q_init
     return coupling.nu_init * q0
 
 

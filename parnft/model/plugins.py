@@ -167,3 +167,17 @@ def _probe(kind: Dynamics, path: str, name: str) -> None:
         elif not isinstance(out, int | float):
             raise _problem(path, line, name, f"rate of kind {kind.name} returns "
                            f"{type(out).__name__}, not a number", "return one float Q")
+    if kind.outputs:
+        py = getattr(kind.emit, "py_func", kind.emit)
+        line = getattr(getattr(py, "__code__", None), "co_firstlineno", 0)
+        try:
+            out = njit(py)(s0, p0)
+        except Exception as exc:  # noqa: BLE001
+            first = " ".join(str(exc).split())[:240]
+            raise _problem(path, line, name, f"emit of kind {kind.name} does not compile with "
+                           f"numba ({type(exc).__name__}: {first})",
+                           "write emit(s, p) as a numba function returning a tuple") from None
+        n = len(kind.outputs)
+        if not isinstance(out, tuple) or len(out) != n:
+            raise _problem(path, line, name, f"emit of kind {kind.name} does not return a "
+                           f"tuple of {n} value(s)", f"return one value per output ({n})")

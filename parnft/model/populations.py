@@ -11,15 +11,17 @@ Tau is exact.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..config.spec import PopulationSpec
 from ..kernels.firing import ring_next
 from ..kernels.stimulus import stim_begin, stim_begin_nodes, stim_end, stim_end_nodes
+from . import dynamics
 from .base import Call, Component, Context, Ranged
 from .registry import lookup
-from .soma import DynamicsSoma, initial_rate
+from .soma import DynamicsSoma, initial_outputs, initial_rate
 
 
 def history_length(ctx: Context, population: int) -> int:
@@ -55,6 +57,30 @@ class Population(Component):
         self.units = {"Q": "s^-1"}
 
 
+@dataclass
+class Emitted:
+    """An extra emitted rate of a population with dynamics (``Dynamics.outputs``).
+
+    It has its own history ring and field (named ``hist_<name>`` and ``<name>``
+    under ``population.<k>``) and shares the population's ring pointer, so a
+    propagator reads it exactly as it reads Q (``Source: <name>``).
+    """
+
+    index: int
+    name: str
+    hist: np.ndarray
+    ptr: np.ndarray
+    q: np.ndarray
+    q_init: float
+
+    @classmethod
+    def alloc(cls, pop: Population, name: str, value: float, ctx: Context) -> Emitted:
+        owner = f"population.{pop.index}"
+        hist = ctx.alloc(owner, f"hist_{name}", "rows", value, rows=pop.hist.shape[0])
+        q = hist[0] if hist.shape[0] == 1 else ctx.alloc(owner, name, "nodes", value)
+        return cls(pop.index, name, hist, pop.ptr, q, float(value))
+
+
 class NeuralPopulation(Population):
     """A population with dendrites and a soma: a firing response or a declared dynamics.
 
@@ -70,12 +96,21 @@ class NeuralPopulation(Population):
         if spec.dynamics is not None and not math.isfinite(spec.q_init):
             q0 = initial_rate(spec.dynamics, ctx)
         super().__init__(spec, ctx, q0)
+        self.emitted: dict[str, Emitted] = {}
+        if spec.dynamics is not None:
+            kind = dynamics.lookup(spec.dynamics.kind)
+            for var, e0 in zip(kind.outputs, initial_outputs(spec.dynamics, ctx), strict=True):
+                self.emitted[var.name] = Emitted.alloc(self, var.name, e0, ctx)
         self.incoming = [c.index for c in ctx.spec.incoming(spec.index)]
         owner = f"population.{spec.index}"
         self.vd = ctx.alloc(owner, "vd", "rows", 0.0, role="scratch", rows=len(self.incoming))
         self.v = ctx.field(0.0)
         self.dendrites: list = []
         self.firing = None
+
+    def output(self, name: str) -> Emitted:
+        """The extra emitted rate ``name`` (``Propagator j: ... Source: name``)."""
+        return self.emitted[name]
 
     def build(self, ctx: Context) -> None:
         """Create dendrites (needs the couplings) and the firing response."""

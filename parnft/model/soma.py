@@ -45,6 +45,15 @@ def initial_rate(spec: DynamicsSpec, ctx: Context) -> float:
     return q
 
 
+def initial_outputs(spec: DynamicsSpec, ctx: Context) -> tuple[float, ...]:
+    """The extra emitted rates at t = 0: emit(s(0), p) (empty for a kind without outputs)."""
+    kind, values = resolved(spec, ctx)
+    if not kind.outputs:
+        return ()
+    out = kind.emit(kind.initial_state(values), kind.param_tuple(values))
+    return tuple(float(v) for v in out)
+
+
 class DynamicsSoma(Component):
     """Named state variables advanced by a declared kind's RK4 kernel; outputs Q and the state.
 
@@ -73,7 +82,8 @@ class DynamicsSoma(Component):
                      for j in pop.incoming]
             self.chan = np.array([self.kind.inputs.index(w) for w in words], dtype=np.int64)
         self.whole, self.nodes = rk4gen.kernels(self.kind)
-        self.fields = {v.name: a for v, a in zip(self.kind.state, self.state, strict=True)}
+        self.fields = {name: e.q for name, e in pop.emitted.items()}
+        self.fields.update({v.name: a for v, a in zip(self.kind.state, self.state, strict=True)})
         self.units = self.kind.units
 
     def calls(self, stage: str) -> list[Call]:
@@ -81,6 +91,7 @@ class DynamicsSoma(Component):
             return []
         pop = self.pop
         inputs = (pop.vd,) if self.chan is None else (pop.vd, self.chan)
-        args = (*inputs, *self.state, pop.hist, pop.ptr, pop.q, *self.params, self.dt)
+        extra = tuple(a for e in pop.emitted.values() for a in (e.hist, e.q))
+        args = (*inputs, *self.state, pop.hist, pop.ptr, pop.q, *extra, *self.params, self.dt)
         before = (Call(ring_next, (pop.ptr, pop.hist.shape[0])),)
         return [Call(self.whole, args, Ranged(self.nodes, args, before=before))]

@@ -396,3 +396,81 @@ def test_input_channels_sum_their_own_connections():
         " Dynamics:", " Dendrite 1: Direct - Input: e\n Dynamics:")
     (p,) = problems(text)
     assert "has no input channels" in p.rule and p.key == "Dendrite 1: Input"
+
+
+# -- extra emitted rates -----------------------------------------------------------------------
+
+@inline
+def osc_rhs(s, inp, p):
+    """x' = y, y' = inp - w^2 x - 0.2 w y."""
+    return (s[1], inp - p[0] * p[0] * s[0] - 0.2 * p[0] * s[1])
+
+
+@inline
+def osc_rate(s, p):
+    return 5.0 + s[0]
+
+
+@inline
+def osc_emit(s, p):
+    return (s[1],)
+
+
+TWO = Dynamics(name="TwoOutTest", params=(Param("w", "s^-1", 100.0),),
+               state=(Var("x", "1", 0.5), Var("y", "s^-1", 1.0)), rhs=osc_rhs, rate=osc_rate,
+               equation="", outputs=(Var("vy", "s^-1"),), emit=osc_emit)
+
+EMITS = """an extra emitted rate carried by a delayed Map
+Time: 0.003 Deltat: 1e-4
+Nodes: 4
+
+    Connection matrix:
+From:  1  2
+To 1:  0  0
+To 2:  1  0
+
+Population 1: Osc
+ Length: 0.5
+ Dynamics: TwoOutTest
+Population 2: Relax
+ Length: 0.5
+ Dynamics: Relaxation tau: 0.002
+
+Propagator 1: Map - Tau: 2e-4 Source: vy
+Coupling 1: Map - nu: 1
+
+Output: Node: All
+Population: 1
+Propagator: 1
+"""
+
+
+def test_a_propagator_carries_an_extra_emitted_rate_with_its_delay():
+    from parnft.model.dynamics import register
+
+    register(TWO, __name__)
+    spec = parse_config(EMITS)
+    sim = Simulation(spec)
+    pop = sim.ctx.populations[1]
+    assert list(pop.fields) == ["Q", "vy", "x", "y"]
+    assert ("population.1", "hist_vy") in sim.ctx.state
+    assert np.all(sim.ctx.populations[2].vd[0] == 1.0)  # V(0) = nu * emit(s(0)) = nu * y(0)
+    w = Collect()
+    sim.run(w)
+    _, vy = w.trace(sim, "Pop.1.vy")
+    _, y = w.trace(sim, "Pop.1.y")
+    _, q = w.trace(sim, "Pop.1.Q")
+    _, phi = w.trace(sim, "Propagator.1.phi")
+    np.testing.assert_array_equal(vy, y)
+    np.testing.assert_array_equal(phi[2:], vy[:-2])  # Tau = 2 steps, from vy's own ring
+    assert np.all(phi[:2] == 1.0) and not np.array_equal(phi[2:], q[:-2])
+    assert {t.name: t.unit for t in sim.outputs.traces}["Pop.1.vy"] == "s^-1"
+    rk4 = {r.kernel: r for r in rf.traffic(sim, outputs=False)}["rk4_TwoOutTest"]
+    n = sim.ctx.nloc
+    # reads x, y (no input rows); writes x, y, Q's slot and Q, vy's slot and vy
+    assert not rk4.fallback and (rk4.read, rk4.written) == (8 * n * 2, 8 * n * 6)
+    (p,) = problems(EMITS.replace("Source: vy", "Source: vx"))
+    assert p.rule == "Population 1 (Dynamics TwoOutTest) emits no 'vx'"
+    assert p.fix == "write one of vy" and p.line == line_of(EMITS, "Source:")
+    (p,) = problems(EMITS.replace("TwoOutTest", "Relaxation"))
+    assert "emits no 'vy'" in p.rule and p.fix.startswith("remove 'Source:'")

@@ -99,11 +99,19 @@ def declaration_problems(kind) -> list[str]:
         if p.name in RESERVED_KEYS:
             out.append(f"parameter {p.name!r} is a key of the population block; fix: rename it")
     names += [f"{v.name}_0" for v in kind.state if isinstance(v, Var)]
-    fields = [n.lower() for n in ("Q", *(v.name for v in kind.state if isinstance(v, Var)))]
+    outs = tuple(getattr(kind, "outputs", ()))
+    if any(not isinstance(o, Var) for o in outs):
+        out.append("outputs must be Var(name, unit) entries; fix: outputs=(Var('y', 's^-1'),)")
+        outs = ()
+    if outs and not callable(getattr(kind, "emit", None)):
+        out.append("outputs are declared but emit is not a function; fix: give emit(s, p) "
+                   "returning one value per output")
+    fields = [n.lower() for n in ("Q", *(o.name for o in outs),
+                                  *(v.name for v in kind.state if isinstance(v, Var)))]
     clash = sorted({n for n in fields if fields.count(n) > 1})
     if clash:
-        out.append(f"state variables differ only by case ({', '.join(clash)}): their output "
-                   "datasets would share a name; fix: rename one")
+        out.append(f"state variables or outputs differ only by case ({', '.join(clash)}): "
+                   "their output datasets would share a name; fix: rename one")
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         out.append(f"names used twice: {', '.join(dup)}; fix: give every parameter and state "
