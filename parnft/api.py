@@ -44,12 +44,24 @@ def default_output(conf: str, fmt: str = "hdf5") -> str:
     return str(Path(conf).with_suffix(ext))
 
 
-def load_spec(conf: str, comm):
-    """Read and validate ``conf`` on rank 0 and broadcast the spec (or the error)."""
+def load_spec(conf: str, comm, plugins=()):
+    """Read and validate ``conf`` on rank 0 and broadcast the spec (or the error).
+
+    Every rank first loads the ``plugins`` files (``--plugin``), so rank 0 can read
+    their kinds; after the broadcast every rank loads the files the config's
+    ``Plugin:`` keys named, so it can build them. A broken plugin raises the same
+    :class:`~parnft.errors.ConfigError` on every rank, before any collective call.
+    """
     from .config import read_config
+    from .model.plugins import load_plugin
     from .parallel.comm import bcast_result
 
-    return bcast_result(comm, read_config, conf)
+    for f in plugins:
+        load_plugin(f)
+    spec = bcast_result(comm, read_config, conf)
+    for f in spec.plugins:
+        load_plugin(f)
+    return spec
 
 
 def check_resources(spec, comm, out: str, fmt: str, force: bool = False) -> None:
@@ -115,7 +127,7 @@ def _partial_summary(path: str, fmt: str) -> str:
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap", force: bool = False):
+        halo: str = "overlap", force: bool = False, plugins=()):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -145,6 +157,9 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).
     force : bool
         Run even when the preflight finds that memory or disk will not suffice.
+    plugins : sequence of str
+        Plugin files of Dynamics kinds to load first (``--plugin``;
+        :mod:`parnft.model.plugins`).
 
     Returns
     -------
@@ -167,14 +182,14 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
 
         comm = MPI.COMM_SELF
     with catch_signals() as signals:
-        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force)
+        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force, plugins)
 
 
-def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False):
+def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False, plugins=()):
     from .io.target import OutputTarget
 
     fmt = output_format(out, fmt) if out else (fmt or "hdf5")
-    spec = load_spec(conf, comm)
+    spec = load_spec(conf, comm, plugins)
     out = out or default_output(conf, fmt)
     # preflight: memory, disk, int64 and run time, before anything is allocated, locked
     # or opened; ResourceError (exit 5) on every rank unless forced

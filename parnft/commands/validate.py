@@ -10,6 +10,7 @@ A model this command accepts raises no configuration error in ``parnft run``.
 from __future__ import annotations
 
 from . import world
+from .run import add_plugin_option
 
 ORDER = 20
 
@@ -42,6 +43,10 @@ def cmd_validate(args) -> int:
     from ..parallel.comm import bcast_result
 
     comm = world()
+    from ..model.plugins import load_plugin
+
+    for f in args.plugin or ():
+        load_plugin(f)  # every rank: rank 0 reads their kinds
     text = bcast_result(comm, _validate, args.config, args.nranks or comm.Get_size(),
                         args.output, args.format, args.force)
     if comm.Get_rank() == 0:
@@ -60,4 +65,5 @@ def register(sub) -> None:
     v.add_argument("--format", choices=("hdf5", "nftsim", "netcdf"))
     v.add_argument("--force", action="store_true", help="report, but do not refuse, a model "
                    "that does not fit in memory or on disk")
+    add_plugin_option(v)
     v.set_defaults(func=cmd_validate)

@@ -201,15 +201,19 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
 
 def read_text(text: str, path: str = "<string>", validate: bool = True):
     """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
-    from parnft.config import advice, blocks, build, checks  # they import this module's types
+    # they import this module's types
+    from parnft.config import advice, blocks, build, checks, dynamics
 
     rep = Reporter(path)
     if control_characters(text, rep):
         raise ConfigError(rep.problems)
     header, words, last_line = tokenize(text)
-    root = blocks.interpret(items(words), rep)
+    seq = items(words)
+    plugins = dynamics.preload(seq, rep, path)  # their kinds must be known to the reader
+    root = blocks.interpret(seq, rep)
     spec, broken = build.build(root, rep, path=path, text=text, header=header,
                                last_line=last_line)
+    spec = dataclasses.replace(spec, plugins=plugins) if plugins else spec
     problems = list(rep.problems)
     warnings = list(rep.warnings)
     if validate:

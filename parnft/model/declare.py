@@ -167,6 +167,16 @@ class Dynamics:
     reference: str = ""
     check: Callable[[dict], list] | None = None
     extra: dict = field(default_factory=dict)
+    #: Named input channels (added with the population family; default: one input).
+    #: With channels, ``inp`` is a tuple of floats, one per channel in this order,
+    #: each the sum of the input rows of the connections whose ``Dendrite j:`` block
+    #: says ``Input: <name>`` (the first channel when it says nothing).
+    inputs: tuple[str, ...] = ()
+    #: Extra emitted rates besides Q (added with the population family; default none):
+    #: each a :class:`Var` (name, unit) with its own history ring, which a propagator
+    #: carries with ``Source: <name>``; ``emit(s, p)`` returns their values as a tuple.
+    outputs: tuple = ()
+    emit: Any = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -175,5 +185,42 @@ class Dynamics:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        """Output field names: ``Q`` then the state variables."""
-        return ("Q",) + tuple(v.name for v in self.state)
+        """Output field names: ``Q``, the extra emitted rates, then the state variables."""
+        return ("Q",) + tuple(o.name for o in self.outputs) + tuple(v.name for v in self.state)
+
+    # -- helpers derived from the declaration (added for the population family) ----------
+    def resolve(self, given) -> dict:
+        """Every parameter and initial value, from ``given`` (``.conf`` key -> value) or defaults.
+
+        Returns ``name -> value``: floats for :class:`Param` and ``<var>_0``,
+        the chosen word for :class:`Choice`. A required key absent from
+        ``given`` is left out (the config checks report it).
+        """
+        out: dict = {}
+        for p in self.params:
+            if p.name in given:
+                out[p.name] = given[p.name]
+            elif p.default is not None:
+                out[p.name] = p.default
+        for v in self.state:
+            key = f"{v.name}_0"
+            out[key] = float(given[key]) if key in given else float(v.init)
+        return out
+
+    def param_tuple(self, values: dict) -> tuple[float, ...]:
+        """The parameter tuple the right-hand side receives (Choice -> float index)."""
+        out = []
+        for p in self.params:
+            v = values[p.name]
+            out.append(float(p.choices.index(v)) if isinstance(p, Choice) else float(v))
+        return tuple(out)
+
+    def initial_state(self, values: dict) -> tuple[float, ...]:
+        """The initial state tuple (``<var>_0`` values, else each :attr:`Var.init`)."""
+        return tuple(float(values.get(f"{v.name}_0", v.init)) for v in self.state)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Output field name -> unit: ``Q`` in s^-1, then each state variable's unit."""
+        return {"Q": "s^-1", **{o.name: o.unit for o in self.outputs},
+                **{v.name: v.unit for v in self.state}}

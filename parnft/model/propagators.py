@@ -45,6 +45,8 @@ class Propagator(Component):
         self.spec = spec
         conn = ctx.spec.connections[spec.index - 1]
         self.pre = ctx.populations[conn.pre]
+        if getattr(spec, "source", None):  # an extra emitted rate of a Dynamics population
+            self.pre = self.pre.output(spec.source)
         taus = np.rint(np.asarray(spec.tau, dtype=float) / ctx.dt).astype(np.int64)
         self.tau = per_node(taus, ctx.nloc, ctx.glb_index, "Tau").astype(np.int64)
         self.phi_init = self.pre.q_init if spec.phi_init is None else float(spec.phi_init)
@@ -205,7 +207,8 @@ def share_key(spec: PropagatorSpec, ctx: Context, cls) -> tuple | None:
     if not getattr(cls, "shareable", False):
         return None
     pre = ctx.spec.connections[spec.index - 1].pre
-    return (cls, pre, spec.phi_init, tuple(spec.tau), spec.range, spec.gamma, spec.velocity)
+    return (cls, pre, spec.phi_init, tuple(spec.tau), spec.range, spec.gamma, spec.velocity,
+            getattr(spec, "source", None))
 
 
 def make_propagator(spec: PropagatorSpec, ctx: Context, cls) -> Propagator | Shared:

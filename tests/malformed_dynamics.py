@@ -1,0 +1,42 @@
+"""Malformed configs of populations with local dynamics, and broken plugin keys.
+
+``DYNAMICS_CASES`` has the format of :data:`tests.malformed_cases.CASES`
+(``(id, conf_text, expected_line, expected_substring)``), each a mutation of
+its :data:`~tests.malformed_cases.BASE` whose Population 1 gets a
+``Dynamics:`` block; it can be appended to ``CASES`` so the CLI and MPI
+malformed-case tests run them too.
+"""
+
+from __future__ import annotations
+
+from tests.malformed_cases import mutate
+
+_FIRING = " Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340"
+
+
+def _dyn(line: str) -> str:
+    return mutate(_FIRING, f" Dynamics: {line}")
+
+
+DYNAMICS_CASES: list[tuple[str, str, int, str]] = [
+    ("dynamics-unknown-kind", _dyn("Relax tau: 0.01"), 13,
+     "unknown Dynamics kind 'Relax' in Dynamics of Population 1"),
+    ("dynamics-no-kind", _dyn("- tau: 0.01"), 13, "names no Dynamics kind"),
+    ("dynamics-unknown-key", _dyn("Relaxation taus: 0.01"), 13,
+     "unknown key 'taus' in Dynamics (Relaxation) of Population 1"),
+    ("dynamics-not-a-number", _dyn("Relaxation tau: fast"), 13, "'tau' in Dynamics (Relaxation)"
+     " of Population 1 is not a number"),
+    ("dynamics-range", _dyn("Relaxation tau: -1"), 13, "tau must be > 0 [s]"),
+    ("dynamics-step-size", _dyn("Relaxation tau: 1e-4"), 2,
+     "step-size rule violated: Deltat = 0.0001 s > 0.0001 s / 10"),
+    ("dynamics-and-firing", mutate(_FIRING, _FIRING + " Dynamics: Relaxation"), 13,
+     "has Dynamics and also Firing or Stimulus"),
+    ("dynamics-output-field", mutate("Population: 1.Q", "Population: 1.V",
+                                     _dyn("Relaxation tau: 0.01")), 28,
+     "Population 1 has no field 'V'"),
+    ("direct-dendrite-key", mutate("  Dendrite 1: alpha: 83 beta: 769",
+                                   "  Dendrite 1: Direct - alpha: 83"), 14,
+     "unknown key 'alpha' in Dendrite 1 (Direct)"),
+    ("plugin-missing", mutate("Nodes: 16", "Nodes: 16 Plugin: nowhere_plugin.py"), 3,
+     "plugin file 'nowhere_plugin.py' not found"),
+]
