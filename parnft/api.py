@@ -29,12 +29,24 @@ def default_output(conf: str, fmt: str = "hdf5") -> str:
     return str(Path(conf).with_suffix(ext))
 
 
-def load_spec(conf: str, comm):
-    """Read and validate ``conf`` on rank 0 and broadcast the spec (or the error)."""
+def load_spec(conf: str, comm, plugins=()):
+    """Read and validate ``conf`` on rank 0 and broadcast the spec (or the error).
+
+    Every rank first loads the ``plugins`` files (``--plugin``), so rank 0 can read
+    their kinds; after the broadcast every rank loads the files the config's
+    ``Plugin:`` keys named, so it can build them. A broken plugin raises the same
+    :class:`~parnft.errors.ConfigError` on every rank, before any collective call.
+    """
     from .config import read_config
+    from .model.plugins import load_plugin
     from .parallel.comm import bcast_result
 
-    return bcast_result(comm, read_config, conf)
+    for f in plugins:
+        load_plugin(f)
+    spec = bcast_result(comm, read_config, conf)
+    for f in spec.plugins:
+        load_plugin(f)
+    return spec
 
 
 def make_writer(path: str, fmt: str, sim, comm):
@@ -58,7 +70,7 @@ def make_writer(path: str, fmt: str, sim, comm):
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap"):
+        halo: str = "overlap", plugins=()):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -84,6 +96,9 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based default, or NFTsim's
         mt19937_64 stream for bitwise comparisons with NFTsim (``docs/rng.md``).
+    plugins : sequence of str
+        Plugin files of Dynamics kinds to load first (``--plugin``;
+        :mod:`parnft.model.plugins`).
 
     Returns
     -------
@@ -97,7 +112,7 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         from mpi4py import MPI
 
         comm = MPI.COMM_SELF
-    spec = load_spec(conf, comm)
+    spec = load_spec(conf, comm, plugins)
     fmt = output_format(out or "", fmt) if out else (fmt or "hdf5")
     out = out or default_output(conf, fmt)
     sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)

@@ -51,6 +51,8 @@ class Trace:
     nodes: np.ndarray
     buf: np.ndarray | None = None
     scalar: bool = False
+    #: Unit declared by the component (``Component.units``), else None (:data:`io.hdf5.UNITS`).
+    unit: str | None = None
 
     @property
     def key(self) -> str:
@@ -123,7 +125,8 @@ class OutputPlan:
                         t_idx, t_nodes = idx, nodes
                     self.traces.append(Trace(f"{_KINDS[family]}.{obj_id}.{f}", src,
                                              t_idx.copy(), t_nodes.copy(),
-                                             scalar=f in getattr(obj, "scalar_fields", ())))
+                                             scalar=f in getattr(obj, "scalar_fields", ()),
+                                             unit=getattr(obj, "units", {}).get(f)))
         ncols = max(1, sum(len(t.idx) for t in self.traces))
         nrows = int(max(1, min(max(self.total_samples, 1), BUFFER_BYTES // (8 * ncols))))
         # every rank must flush at the same steps (the writes are collective): the

@@ -22,7 +22,11 @@ the assumptions of docs/performance-model.md:
   ``write_allocate=True`` to count every written element twice;
 * output sampling (``record``) is amortised over the output interval.
 
-A kernel without a rule is counted by :func:`fallback_rule` (every node-sized
+A kernel whose module declares ``ROOFLINE_RULES`` (name -> rule, as
+:data:`RULES`) is counted by that rule: the generated RK4 kernels of the
+population kinds with local dynamics read the input rows and each state
+variable and write each state variable, one ring slot and Q
+(:func:`module_rule`). A kernel without a rule is counted by :func:`fallback_rule` (every node-sized
 array read once, and written once when its source assigns to it) and is
 reported with ``fallback=True`` in :func:`traffic`.
 """
@@ -129,6 +133,16 @@ RULES: dict[str, dict] = {
 }
 
 
+def module_rule(kernel) -> dict | None:
+    """The rule a kernel's own module declares in ``ROOFLINE_RULES`` (generated kernels:
+    :mod:`parnft.model.rk4gen` derives it from the kind's state variables), or None."""
+    import sys
+
+    fn = getattr(kernel, "py_func", kernel)
+    rules = getattr(sys.modules.get(fn.__module__), "ROOFLINE_RULES", None) or {}
+    return rules.get(fn.__name__)
+
+
 def kernel_params(kernel) -> list[str]:
     """Parameter names of a numba kernel (or plain function)."""
     fn = getattr(kernel, "py_func", kernel)
@@ -216,7 +230,7 @@ def _accesses(call, nloc: int) -> tuple[str, list, bool]:
     params = kernel_params(call.kernel)
     args = dict(zip(params, call.args, strict=False))  # the kernel also takes n
     name = getattr(call.kernel, "py_func", call.kernel).__name__
-    rule = RULES.get(name)
+    rule = RULES.get(name) or module_rule(call.kernel)
     fallback = rule is None
     if fallback:
         rule = fallback_rule(call.kernel, args, nloc)

@@ -60,7 +60,10 @@ def cmd_bench(args) -> int:
         return 0
     from ..bench.provenance import append_rows
     from ..bench.runner import bench_config
+    from ..model.plugins import load_plugin
 
+    for f in getattr(args, "plugin", None) or ():
+        load_plugin(f)  # every rank, before any collective call
     comm = world()
     grid = parse_grid(args.grid) if args.grid else None
     procs = parse_procs_option(args.procs)

@@ -16,7 +16,7 @@ def cmd_run(args) -> int:
     setup_logging(comm.Get_rank(), comm.Get_size(), args.quiet)
     out, _ = run(args.config, args.output, comm=comm, fmt=args.format,
                  procs=parse_procs_option(args.procs), progress=not args.quiet,
-                 rng=args.rng, halo=args.halo)
+                 rng=args.rng, halo=args.halo, plugins=args.plugin or ())
     if comm.Get_rank() == 0 and not args.quiet:
         print(out)
     return 0
@@ -30,6 +30,14 @@ def add_run_options(r) -> None:
                    "mt19937_64, bit for bit (see docs/rng.md)")
     r.add_argument("--halo", choices=("overlap", "blocking"), default="overlap",
                    help="halo exchange on several ranks (default: overlap)")
+    add_plugin_option(r)
+
+
+def add_plugin_option(r) -> None:
+    """``--plugin FILE`` (repeatable): a Python file of Dynamics kinds, loaded on every rank."""
+    r.add_argument("--plugin", action="append", metavar="FILE",
+                   help="load a plugin file defining Dynamics kinds (repeatable; see "
+                   "docs/models/write-your-own.md)")
 
 
 def register(sub) -> None:

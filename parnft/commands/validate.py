@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import world
+from .run import add_plugin_option
 
 ORDER = 20
 
@@ -13,7 +14,7 @@ def cmd_validate(args) -> int:
     from ..config.summary import describe
 
     comm = world()
-    spec = load_spec(args.config, comm)
+    spec = load_spec(args.config, comm, args.plugin or ())
     if comm.Get_rank() == 0:
         print(describe(spec, nranks=args.nranks or comm.Get_size()))
     return 0
@@ -24,4 +25,5 @@ def register(sub) -> None:
     v = sub.add_parser("validate", help="check a .conf file and summarise the model")
     v.add_argument("config")
     v.add_argument("-n", "--nranks", type=int, help="ranks for the memory estimate")
+    add_plugin_option(v)
     v.set_defaults(func=cmd_validate)

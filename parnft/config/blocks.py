@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from parnft.config import dynamics as D
 from parnft.config import keys as K
 from parnft.config.nftsim import Key, Reporter, Word, number
 
@@ -44,6 +45,7 @@ _OPENERS = {
         "Firing": (False, "firing"),
         "Stimulus": (False, "stimulus"),
         "Dendrite": (True, "dendrite"),
+        "Dynamics": (False, "dynamics"),
     },
     "superimpose": {"Stimulus": (False, "stimulus")},
 }
@@ -90,11 +92,12 @@ class Block:
             return "Connection matrix"
         if f == "output":
             return "Output"
-        if f in ("firing", "stimulus", "superimpose"):
+        if f in ("firing", "stimulus", "superimpose", "dynamics"):
             owner = self.parent
             while owner is not None and owner.family != "population":
                 owner = owner.parent
-            name = {"firing": "Firing", "stimulus": "Stimulus", "superimpose": "Superimpose"}[f]
+            name = {"firing": "Firing", "stimulus": "Stimulus", "superimpose": "Superimpose",
+                    "dynamics": "Dynamics"}[f]
             kind = f" ({self.kind})" if self.kind and self.kind_ok and f != "superimpose" else ""
             where = f" of Population {owner.index}" if owner is not None else ""
             return f"{name}{kind}{where}"
@@ -109,12 +112,12 @@ class Block:
         f = self.family
         if f == "root":
             return ""
-        if f in ("firing", "stimulus", "superimpose"):
+        if f in ("firing", "stimulus", "superimpose", "dynamics"):
             owner = self.parent
             while owner is not None and owner.family != "population":
                 owner = owner.parent
             own = f"Population {owner.index} " if owner is not None else ""
-            return own + ("Firing" if f == "firing" else "Stimulus")
+            return own + {"firing": "Firing", "dynamics": "Dynamics"}.get(f, "Stimulus")
         if f in ("matrix", "output"):
             return "Connection matrix" if f == "matrix" else "Output"
         return f"{f.capitalize()} {self.index}"
@@ -148,6 +151,8 @@ class Block:
             return K.coupling_keys(self.kind) if self.kind else {}
         if f == "output":
             return K.OUTPUT_KEYS
+        if f == "dynamics":
+            return D.block_keys(self.kind)
         return {}
 
     def accepts(self, key: Key) -> str | None:
@@ -256,7 +261,14 @@ class _Interpreter:
         elif ident is not None:
             self.seen[ident] = key.line
         other = {"firing": ("stimulus", "superimpose"), "stimulus": ("firing",)}.get(family, ())
-        if parent.family == "population" and any(c.family in other for c in parent.children):
+        soma = ("firing", "stimulus", "superimpose", "dynamics")
+        if parent.family == "population" and family in soma and any(
+                c.family in soma and (c.family == "dynamics") != (family == "dynamics")
+                for c in parent.children):
+            self.rep.add(key.line, key.label, "",
+                         f"Population {parent.index} has Dynamics and also Firing or Stimulus",
+                         "a population with 'Dynamics:' has no Firing or Stimulus block")
+        elif parent.family == "population" and any(c.family in other for c in parent.children):
             self.rep.add(key.line, key.label, "",
                          f"Population {parent.index} has both Firing and Stimulus",
                          "a neural population has Q and Firing; a stimulus population "
@@ -272,6 +284,17 @@ class _Interpreter:
         word = words[0].text if words and words[0].text != "-" else None
         f = block.family
         if f in ("population", "matrix", "output"):
+            return
+        if f == "dynamics":
+            if word is None:
+                block.kind_ok = False
+                self.rep.add(block.line, block.label, "", f"{block.label} names no Dynamics kind",
+                             "write the kind after 'Dynamics:', one of " + ", ".join(D.known()))
+                return
+            block.kind = word
+            if word not in D.known():
+                block.kind_ok = False
+                D.kind_problem(self.rep, block, word)
             return
         if f == "firing":
             table, what, default = K.FIRING_KINDS, "firing response", "Response"
@@ -345,6 +368,8 @@ class _Interpreter:
                     "write a value after the key")
             return {K.LIST: (float("nan"),), K.NODES: (), K.WORD: None}.get(vtype, float("nan"))
         first = words[0]
+        if vtype == K.TEXT:
+            return first.text
         if vtype == K.WORD:
             table = K.TOPOLOGIES if key.name == "Topology" else tuple(K.FUNCTIONS)
             if first.text in table:

@@ -18,6 +18,7 @@ from parnft.config.spec import (
     Connection,
     CouplingSpec,
     DendriteSpec,
+    DynamicsSpec,
     FiringSpec,
     GridSpec,
     ModelSpec,
@@ -87,13 +88,19 @@ def build(root: Block, rep: Reporter, path: str, text: str, header: str,
                         f"Dendrite {d.index} sits in Population {pb.index} but connection "
                         f"{d.index} goes to Population {post[d.index]}",
                         f"move it into Population {post[d.index]}")
+    # a connection into a population with Dynamics may have no Dendrite block: Direct
+    direct = {c.index for c in connections if c.index not in dend_blocks and c.post in pops
+              and _children(pops[c.post], "dynamics")}
+    dend_blocks.update({j: (None, post[j]) for j in direct})
     props = {b.index: b for b in _children(root, "propagator")}
     coups = {b.index: b for b in _children(root, "coupling")}
     if m is not None:
         for what, found in (("Dendrite", dend_blocks), ("Propagator", props),
                             ("Coupling", coups)):
             _expect(rep, what, found, connections, pops, rows_line)
-    dendrites = tuple(_dendrite(dend_blocks[j][0]) for j in sorted(dend_blocks))
+    dendrites = tuple(_dendrite(dend_blocks[j][0]) if dend_blocks[j][0] is not None else
+                      DendriteSpec(index=j, kind="Direct", alpha=NAN, beta=NAN)
+                      for j in sorted(dend_blocks))
     propagators = tuple(_propagator(props[j]) for j in sorted(props))
     couplings = tuple(_coupling(coups[j]) for j in sorted(coups))
     out_blocks = _children(root, "output")
@@ -289,6 +296,11 @@ def _population(block: Block, rep: Reporter) -> PopulationSpec:
     sb = [c for c in block.children if c.family in ("stimulus", "superimpose") and not c.duplicate]
     if sb:
         stimulus = _stimulus(sb[0], rep)
+    db = _children(block, "dynamics")
+    dynamics = None
+    if db:
+        dynamics = DynamicsSpec(kind=db[0].kind or "", params=_params(db[0], ()),
+                                loc=_loc(db[0], "Dynamics"))
     if stimulus is not None and firing is None:
         mean = first_mean(stimulus)
         q = 0.0 if mean is None else mean
@@ -296,7 +308,7 @@ def _population(block: Block, rep: Reporter) -> PopulationSpec:
         q = _num(block, "Q")
     return PopulationSpec(index=block.index, name=" ".join(w.text for w in block.head),
                           length=_num(block, "Length"), q_init=q, firing=firing,
-                          stimulus=stimulus, loc=_loc(block, "Population"))
+                          stimulus=stimulus, loc=_loc(block, "Population"), dynamics=dynamics)
 
 
 def _dendrite(block: Block) -> DendriteSpec:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from parnft.config import dynamics as D
 from parnft.config import keys as K
 from parnft.config.spec import ModelSpec, Params, StimulusSpec
 from parnft.errors import Problem
@@ -27,7 +28,7 @@ _STABILITY = "Courant condition violated"
 
 def is_stability(problem: Problem) -> bool:
     """True for a problem that makes a numerical scheme unstable (Courant condition)."""
-    return problem.rule.startswith(_STABILITY)
+    return problem.rule.startswith((_STABILITY, D.STEP_RULE))
 
 
 def steps_of(value: float, deltat: float) -> float:
@@ -160,16 +161,16 @@ class _Checker:
                              "give the side length of the grid in metres")
             if self.conns is not None:
                 inc = self.spec.incoming(p.index)
-                if inc and p.firing is None:
+                if inc and p.firing is None and p.dynamics is None:
                     self.add(p.loc["Population"], lab, "", f"{lab} receives connection(s) "
                              f"{', '.join(str(c.index) for c in inc)} so it is neural, but it "
                              "has no 'Firing:'", "give it 'Q:' and 'Firing: Function: ...' (a "
                              "population driven by a Stimulus must have no incoming connection)")
-                if not inc and p.stimulus is None:
+                if not inc and p.stimulus is None and p.dynamics is None:
                     self.add(p.loc["Population"], lab, "", f"{lab} has no incoming connection "
                              "so it is a stimulus population, but it has no 'Stimulus:'",
                              "give it 'Stimulus: <Mode> - ...' or connect it in the matrix")
-            elif p.firing is None and p.stimulus is None:
+            elif p.firing is None and p.stimulus is None and p.dynamics is None:
                 self.add(p.loc["Population"], lab, "", f"{lab} has neither Firing nor Stimulus",
                          "give it 'Q:' and 'Firing:' or 'Stimulus:'")
             if p.firing is not None:
@@ -233,7 +234,7 @@ class _Checker:
     def dendrites(self) -> None:
         for d in self.spec.dendrites:
             lab = f"Dendrite {d.index}"
-            if d.kind not in K.DENDRITE_KINDS:
+            if d.kind not in K.DENDRITE_KINDS or d.kind in K.DIRECT_DENDRITES:
                 continue
             self.missing(d.loc, "Dendrite", lab, ("alpha", "beta"), lab)
             for k, v in (("alpha", d.alpha), ("beta", d.beta)):
@@ -396,6 +397,8 @@ class _Checker:
 
     @staticmethod
     def _pop_fields(p):
+        if p.dynamics is not None:
+            return D.fields(p.dynamics.kind)
         if p.firing is not None:
             return K.FIRING_FIELDS.get(p.firing.kind)
         return K.STIMULUS_FIELDS
@@ -426,4 +429,4 @@ def check(spec: ModelSpec, skip: frozenset[str] = frozenset()) -> list[Problem]:
     c.propagators()
     c.couplings()
     c.output()
-    return c.problems
+    return c.problems + D.check(spec, skip)

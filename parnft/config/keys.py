@@ -27,6 +27,8 @@ from __future__ import annotations
 
 NUM, LIST, NODES, STEADY, WORD = "num", "list", "nodes", "steady", "word"
 ITEMS, ROW = "items", "row"
+#: one word taken as written (a file name, a Dynamics Choice); parnft only.
+TEXT = "text"
 
 #: Words that, followed by ``<integer>:``, form an indexed key (``Population 3:``).
 INDEXED = ("Population", "To", "Dendrite", "Propagator", "Coupling")
@@ -55,12 +57,13 @@ ROOT_KEYS = {
     "Longside nodes": NUM,
     "Topology": WORD,
     "Bath": NUM,
+    "Plugin": TEXT,
 }
 TOPOLOGIES = ("Torus", "Sphere", "Nonperiodic")
 
 MATRIX_KEYS = {"From": LIST}
 
-POPULATION_KEYS = {"Length": NUM, "Q": NUM}
+POPULATION_KEYS = {"Length": NUM, "Q": NUM, "Plugin": TEXT}
 
 # --- firing responses ---------------------------------------------------------
 #: Firing function -> its required parameter keys.
@@ -108,7 +111,9 @@ STIMULUS_MODES = {
 SUPERIMPOSE = "Superimpose"
 
 # --- dendrites ----------------------------------------------------------------
-DENDRITE_KINDS = ("Dendrite", "Integral", "Ramp")
+DENDRITE_KINDS = ("Dendrite", "Integral", "Ramp", "Direct")
+#: Dendrites without a synaptic filter: V = P = nu phi (parnft only; no keys).
+DIRECT_DENDRITES = ("Direct",)
 DENDRITE_KEYS = {"V": STEADY, "alpha": NUM, "beta": NUM}
 DENDRITE_RAMP_KEYS = ("alpha2", "beta2", "t1", "t2", "t3", "t4")
 
@@ -156,7 +161,8 @@ FIRING_FIELDS = {
     "GlutamateResponse": ("Q", "V"),
     "Bursting": ("Q", "HTilde", "XTilde", "modtheta", "V", "gX", "gH"),
 }
-DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta", "V")}
+DENDRITE_FIELDS = {"Dendrite": ("V",), "Integral": ("V",), "Ramp": ("beta", "V"),
+                   "Direct": ("V",)}
 PROPAGATOR_FIELDS = {k: ("phi",) for k in PROPAGATOR_KINDS}
 COUPLING_FIELDS = {
     "Map": ("nu",),
@@ -190,6 +196,8 @@ def firing_keys(kind: str) -> dict[str, str]:
 
 def dendrite_keys(kind: str) -> dict[str, str]:
     """Keys (with value types) accepted by a dendrite of ``kind``."""
+    if kind in DIRECT_DENDRITES:
+        return {}
     keys = dict(DENDRITE_KEYS)
     if kind == "Ramp":
         keys.update({k: NUM for k in DENDRITE_RAMP_KEYS})

@@ -183,13 +183,18 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
 
 def read_text(text: str, path: str = "<string>", validate: bool = True):
     """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
-    from parnft.config import blocks, build, checks  # they import this module's types
+    from dataclasses import replace
+
+    from parnft.config import blocks, build, checks, dynamics  # they import this module's types
 
     rep = Reporter(path)
     header, words, last_line = tokenize(text)
-    root = blocks.interpret(items(words), rep)
+    seq = items(words)
+    plugins = dynamics.preload(seq, rep, path)  # their kinds must be known to the reader
+    root = blocks.interpret(seq, rep)
     spec, broken = build.build(root, rep, path=path, text=text, header=header,
                                last_line=last_line)
+    spec = replace(spec, plugins=plugins) if plugins else spec
     problems = list(rep.problems)
     if validate:
         problems += checks.check(spec, skip=broken)

@@ -165,6 +165,23 @@ class FiringSpec:
 
 
 @dataclass(frozen=True)
+class DynamicsSpec:
+    """Local dynamics of a population (``Dynamics: <Kind>``, parnft only).
+
+    Attributes
+    ----------
+    kind : str
+        Name of a registered :class:`parnft.model.declare.Dynamics` kind.
+    params : Params
+        The keys as written: numbers, or words for Choice keys.
+    """
+
+    kind: str
+    params: Params = field(default_factory=_empty)
+    loc: Params = field(default_factory=_empty)
+
+
+@dataclass(frozen=True)
 class StimulusSpec:
     """One time series of a stimulus population.
 
@@ -223,6 +240,8 @@ class PopulationSpec:
     firing: FiringSpec | None = None
     stimulus: StimulusSpec | None = None
     loc: Params = field(default_factory=_empty)
+    #: Local dynamics (parnft only); a neural population has this or ``firing``.
+    dynamics: DynamicsSpec | None = None
 
     @property
     def is_stimulus(self) -> bool:
@@ -374,6 +393,9 @@ class ModelSpec:
     propagators: tuple[PropagatorSpec, ...]
     couplings: tuple[CouplingSpec, ...]
     output: OutputSpec
+    #: Plugin files (absolute paths) whose Dynamics kinds the model uses; every rank
+    #: loads them before building the model (:mod:`parnft.model.plugins`).
+    plugins: tuple[str, ...] = ()
 
     def incoming(self, population: int) -> tuple[Connection, ...]:
         """Connections whose postsynaptic population is ``population`` (1-based)."""

@@ -20,10 +20,11 @@ BCM-Spatial coupling (2), and the allgather's receive buffer and node
 permutation (2) when there is any; and the per-node arrays
 
 * population: Q (1); neural adds V (1), GlutamateResponse glu (1),
-  Bursting x~, h~, modtheta (3);
+  Bursting x~, h~, modtheta (3); a population with Dynamics has Q and one
+  array per declared state variable (:func:`parnft.config.dynamics.arrays_per_node`);
 * delay history of population k: a ring of ``H_k = 1 + max Tau_steps`` over
   the propagators leaving k (``Tau_steps = round(Tau / Deltat)``);
-* dendrite: V, dV/dt (2); Integral adds the previous drive (3);
+* dendrite: V, dV/dt (2); Integral adds the previous drive (3); Direct V (1);
 * propagator: Map phi (1); Harmonic phi, dphi/dt (2); HarmonicIntegral (3);
   Wave/WaveLegacy four ghosted levels (phi and Q at n and n-1), or 2 on one
   node, where they become Harmonic;
@@ -36,6 +37,7 @@ Interpreter, numba, MPI and output buffers are not counted.
 
 from __future__ import annotations
 
+from parnft.config import dynamics as D
 from parnft.config import keys as K
 from parnft.config.checks import COURANT_LIMIT
 from parnft.config.spec import ModelSpec
@@ -115,8 +117,12 @@ def memory_per_rank(spec: ModelSpec, nranks: int = 1) -> tuple[int, tuple[int, i
     a, ghost, n = ly * lx, (ly + 2) * (lx + 2), g.nodes
     per_node = sum(history_lengths(spec).values())
     for p in spec.populations:
+        if p.dynamics is not None:
+            per_node += D.arrays_per_node(p.dynamics.kind)  # Q and the state variables
+            continue
         per_node += 1 + (_FIRING_ARRAYS.get(p.firing.kind, 1) if p.firing else 0)
-    per_node += sum(3 if d.kind == "Integral" else 2 for d in spec.dendrites)
+    per_node += sum(3 if d.kind == "Integral" else 1 if d.kind in K.DIRECT_DENDRITES else 2
+                    for d in spec.dendrites)
     ghosted = 0
     for pr in spec.propagators:
         if pr.kind in K.WAVE_KINDS:
@@ -170,7 +176,9 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
                  + dx)
     lines.append(f"populations ({len(spec.populations)}):")
     for p in spec.populations:
-        if p.firing is not None:
+        if p.dynamics is not None:
+            what = D.describe(p)
+        elif p.firing is not None:
             kind = p.firing.kind + (f"/{p.firing.function}" if p.firing.function else "")
             what = f"neural    {kind}, Q {p.q_init:g} /s"
         else:

@@ -171,7 +171,7 @@ class HDF5Writer:
             d = f.create_dataset(tr.key, shape=(0,) + shape, maxshape=(None,) + shape,
                                  dtype="f8", chunks=chunks)
             d.attrs["nftsim_name"] = tr.name
-            d.attrs["units"] = UNITS.get(fld, "1")
+            d.attrs["units"] = tr.unit or UNITS.get(fld, "1")
             d.attrs["long_name"] = tr.name
             d.attrs["dims"] = dims
 

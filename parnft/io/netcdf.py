@@ -176,7 +176,7 @@ class NetCDFWriter:
                 vdims = ("time",)
             v = f.create_variable(name, vdims, "f8", chunks=chunks)
             fld = tr.name.split(".")[-1]
-            v.attrs.update({"units": _hdf5.UNITS.get(fld, "1"), "long_name": tr.name,
+            v.attrs.update({"units": tr.unit or _hdf5.UNITS.get(fld, "1"), "long_name": tr.name,
                             "nftsim_name": tr.name, "parnft_key": tr.key,
                             "cell_methods": "time: point"})
             if kind == "nodes":

@@ -91,6 +91,17 @@ class Call:
     ranged: Ranged | None = None
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One named array of the model (:meth:`Context.alloc`)."""
+
+    owner: str
+    name: str
+    layout: str
+    role: str
+    array: np.ndarray
+
+
 @dataclass
 class Context:
     """What a component needs to know about the run and its tile.
@@ -129,6 +140,40 @@ class Context:
     seeds: list = field(default_factory=lambda: [0])
     gatherer: Any = None
     rng: str = "counter"
+    #: Named model arrays, ``(owner, name) -> Slot`` (:meth:`alloc`).
+    state: dict = field(default_factory=dict)
+
+    def alloc(self, owner: str, name: str, layout: str = "nodes", value: float = 0.0,
+              role: str = "state", rows: int = 1, dtype=np.float64) -> np.ndarray:
+        """A new named array of this tile, recorded in :attr:`state`.
+
+        Parameters
+        ----------
+        owner : str
+            The component, e.g. ``"population.2"``.
+        name : str
+            The array's name within its owner (``"hist"``, ``"x"``).
+        layout : {"nodes", "rows", "scalar"}
+            ``(nloc,)`` per node; ``(rows, nloc)`` (a history ring, input rows);
+            ``(1,)`` one value for the tile (a ring pointer, a clock).
+        value : float
+            Initial value of every element.
+        role : {"state", "param", "scratch"}
+            What a checkpoint does with it: state is saved and restored,
+            params are rebuilt from the config, scratch is neither.
+
+        Returns
+        -------
+        ndarray
+            The array (also ``self.state[(owner, name)].array``).
+        """
+        shape = {"nodes": (self.nloc,), "rows": (rows, self.nloc), "scalar": (1,)}[layout]
+        arr = np.full(shape, value, dtype=dtype)
+        key = (owner, name)
+        if key in self.state:
+            raise ValueError(f"{owner} already has an array named {name!r}")
+        self.state[key] = Slot(owner, name, layout, role, arr)
+        return arr
 
     @property
     def nloc(self) -> int:

@@ -177,3 +177,39 @@ class Dynamics:
     def fields(self) -> tuple[str, ...]:
         """Output field names: ``Q`` then the state variables."""
         return ("Q",) + tuple(v.name for v in self.state)
+
+    # -- helpers derived from the declaration (added for the population family) ----------
+    def resolve(self, given) -> dict:
+        """Every parameter and initial value, from ``given`` (``.conf`` key -> value) or defaults.
+
+        Returns ``name -> value``: floats for :class:`Param` and ``<var>_0``,
+        the chosen word for :class:`Choice`. A required key absent from
+        ``given`` is left out (the config checks report it).
+        """
+        out: dict = {}
+        for p in self.params:
+            if p.name in given:
+                out[p.name] = given[p.name]
+            elif p.default is not None:
+                out[p.name] = p.default
+        for v in self.state:
+            key = f"{v.name}_0"
+            out[key] = float(given[key]) if key in given else float(v.init)
+        return out
+
+    def param_tuple(self, values: dict) -> tuple[float, ...]:
+        """The parameter tuple the right-hand side receives (Choice -> float index)."""
+        out = []
+        for p in self.params:
+            v = values[p.name]
+            out.append(float(p.choices.index(v)) if isinstance(p, Choice) else float(v))
+        return tuple(out)
+
+    def initial_state(self, values: dict) -> tuple[float, ...]:
+        """The initial state tuple (``<var>_0`` values, else each :attr:`Var.init`)."""
+        return tuple(float(values.get(f"{v.name}_0", v.init)) for v in self.state)
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Output field name -> unit: ``Q`` in s^-1, then each state variable's unit."""
+        return {"Q": "s^-1", **{v.name: v.unit for v in self.state}}

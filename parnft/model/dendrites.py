@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.spec import DendriteSpec
+from ..kernels.coupling import couple_uniform, couple_uniform_nodes
+from ..kernels.direct import direct_copy, direct_copy_nodes
 from ..kernels.ode import (
     dendrite_coupled,
     dendrite_coupled_nodes,
@@ -79,3 +81,32 @@ class DendriteIntegral(Dendrite):
             return []
         args = (self.v, self.dv, self.p_old, self.drive, self.alpha, self.beta, self.dt)
         return [Call(dendrite_integral_step, args, Ranged(dendrite_integral_step_nodes, args))]
+
+
+@register("dendrite", "Direct")
+class DirectDendrite(Component):
+    """No synaptic filter: V = P = nu phi (``Dendrite j: Direct``, or no Dendrite block
+    on a connection into a population with Dynamics). Outputs ``V``.
+
+    With one constant nu the product is formed here (the coupling makes no
+    call), as the RK4 dendrite does; otherwise the coupling's drive is copied.
+    """
+
+    def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
+        self.spec = spec
+        self.v = v
+        self.v[:] = initial_potential(spec, coupling, ctx)
+        self.drive = coupling.drive
+        self.fields = {"V": self.v}
+        gain = getattr(coupling, "gain", lambda: None)()
+        self.folded = coupling.fold() if gain is not None else None
+
+    def calls(self, stage: str) -> list[Call]:
+        if stage != "population":
+            return []
+        if self.folded is not None:
+            nu, phi = self.folded
+            args = (nu, phi, self.v)
+            return [Call(couple_uniform, args, Ranged(couple_uniform_nodes, args))]
+        args = (self.v, self.drive)
+        return [Call(direct_copy, args, Ranged(direct_copy_nodes, args))]

@@ -10,6 +10,8 @@ Tau is exact.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..config.spec import PopulationSpec
@@ -17,6 +19,7 @@ from ..kernels.firing import ring_next
 from ..kernels.stimulus import stim_begin, stim_begin_nodes, stim_end, stim_end_nodes
 from .base import Call, Component, Context, Ranged
 from .registry import lookup
+from .soma import DynamicsSoma, initial_rate
 
 
 def history_length(ctx: Context, population: int) -> int:
@@ -29,32 +32,47 @@ def history_length(ctx: Context, population: int) -> int:
 
 
 class Population(Component):
-    """State common to both kinds: the Q history ring, its pointer and Q output."""
+    """State common to every kind: the Q history ring, its pointer and Q output.
 
-    def __init__(self, spec: PopulationSpec, ctx: Context):
+    The arrays are named (:meth:`Context.alloc`) under ``population.<k>``:
+    ``hist`` (the ring), ``ptr`` (its pointer) and ``Q`` (unless the ring has one
+    slot, which then is Q).
+    """
+
+    def __init__(self, spec: PopulationSpec, ctx: Context, q_init: float | None = None):
         self.spec = spec
         self.index = spec.index
-        self.q_init = float(spec.q_init)
-        self.hist = np.full((history_length(ctx, spec.index), ctx.nloc), self.q_init)
-        self.ptr = np.zeros(1, dtype=np.int64)
+        self.q_init = float(spec.q_init if q_init is None else q_init)
+        owner = f"population.{spec.index}"
+        self.hist = ctx.alloc(owner, "hist", "rows", self.q_init,
+                              rows=history_length(ctx, spec.index))
+        self.ptr = ctx.alloc(owner, "ptr", "scalar", 0, dtype=np.int64)
         # a one-slot ring (no delayed reader) holds exactly Q: share its memory, so a
         # step writes Q once (the kernels' second store hits the same cache line)
-        self.q = self.hist[0] if self.hist.shape[0] == 1 else ctx.field(self.q_init)
+        self.q = (self.hist[0] if self.hist.shape[0] == 1
+                  else ctx.alloc(owner, "Q", "nodes", self.q_init))
         self.fields = {"Q": self.q}
+        self.units = {"Q": "s^-1"}
 
 
 class NeuralPopulation(Population):
-    """A population with dendrites and a firing response.
+    """A population with dendrites and a soma: a firing response or a declared dynamics.
 
     ``vd[r]`` is the potential of the r-th incoming dendrite (connection
     order), written by that dendrite's kernel; the firing kernel sums them
-    into ``v`` and writes Q.
+    into ``v`` and writes Q. With ``Dynamics: <Kind>`` the soma is a
+    :class:`~parnft.model.soma.DynamicsSoma` whose RK4 kernel reads the same
+    rows; without a ``Q:`` key its initial rate is rate(s(0)).
     """
 
     def __init__(self, spec: PopulationSpec, ctx: Context):
-        super().__init__(spec, ctx)
+        q0 = None
+        if spec.dynamics is not None and not math.isfinite(spec.q_init):
+            q0 = initial_rate(spec.dynamics, ctx)
+        super().__init__(spec, ctx, q0)
         self.incoming = [c.index for c in ctx.spec.incoming(spec.index)]
-        self.vd = np.zeros((len(self.incoming), ctx.nloc))
+        owner = f"population.{spec.index}"
+        self.vd = ctx.alloc(owner, "vd", "rows", 0.0, role="scratch", rows=len(self.incoming))
         self.v = ctx.field(0.0)
         self.dendrites: list = []
         self.firing = None
@@ -66,9 +84,13 @@ class NeuralPopulation(Population):
             cls = lookup("dendrite", dspec.kind)
             self.dendrites.append(cls(dspec, ctx, self.vd[row], ctx.couplings[j]))
         self.v[:] = self.vd.sum(axis=0) if len(self.incoming) else 0.0
-        cls = lookup("firing", self.spec.firing.kind)
-        self.firing = cls(self.spec.firing, self, ctx)
+        if self.spec.dynamics is not None:
+            self.firing = DynamicsSoma(self.spec.dynamics, self, ctx)
+        else:
+            cls = lookup("firing", self.spec.firing.kind)
+            self.firing = cls(self.spec.firing, self, ctx)
         self.fields = {"Q": self.q, **self.firing.fields}
+        self.units = {"Q": "s^-1", **getattr(self.firing, "units", {})}
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":

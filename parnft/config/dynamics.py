@@ -1,0 +1,187 @@
+"""Config support of populations with local dynamics (``Dynamics: <Kind>``, parnft only).
+
+Everything here is derived from the kinds' declarations
+(:class:`parnft.model.declare.Dynamics`, registered in
+:mod:`parnft.model.dynamics`): the keys a ``Dynamics:`` block accepts, their
+ranges and defaults, the output fields, the step-size rule and the memory
+count. No kind is named in this module.
+
+Grammar (NFTsim's, extended in the same style)::
+
+    Population 2: ING  Length: 0.5  Dynamics: QIF  tau: 7.5e-3  Delta: 1  r_0: 0.1 ...
+    Plugin: my_model.py                  (top level, or on a population line)
+
+``Q:`` is optional on such a population (default: the rate of the initial
+state). A connection into it may have ``Dendrite j: Direct`` (no synaptic
+filter: V = nu phi), or no Dendrite block at all, which means the same.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+
+from parnft.config import keys as K
+from parnft.errors import ConfigError, Problem
+from parnft.model import dynamics as registry
+from parnft.model.declare import Choice
+
+#: Prefix of the step-size problems (reported like the Courant condition).
+STEP_RULE = "step-size rule violated"
+
+
+def known() -> tuple[str, ...]:
+    """Every registered kind name."""
+    return registry.kinds()
+
+
+def block_keys(kind: str | None) -> dict[str, str]:
+    """Value keys (with value types) of a ``Dynamics: <kind>`` block."""
+    try:
+        decl = registry.lookup(kind)
+    except KeyError:
+        return {}
+    keys = {p.name: (K.TEXT if isinstance(p, Choice) else K.NUM) for p in decl.params}
+    keys.update({f"{v.name}_0": K.NUM for v in decl.state})
+    return keys
+
+
+def fields(kind: str) -> tuple[str, ...] | None:
+    """Output fields of a population with dynamics ``kind`` (None for an unknown kind)."""
+    try:
+        return registry.lookup(kind).fields
+    except KeyError:
+        return None
+
+
+def arrays_per_node(kind: str) -> int:
+    """Per-node float64 arrays of the soma: Q and one per state variable."""
+    try:
+        return 1 + len(registry.lookup(kind).state)
+    except KeyError:
+        return 1
+
+
+def describe(pop) -> str:
+    """The ``validate`` summary text of a population with dynamics."""
+    d = pop.dynamics
+    try:
+        decl = registry.lookup(d.kind)
+        state = ", ".join(v.name for v in decl.state)
+    except KeyError:
+        state = "?"
+    q = f", Q {pop.q_init:g} /s" if math.isfinite(pop.q_init) else ", Q = rate(s(0))"
+    return f"dynamics  {d.kind} ({state}){q}"
+
+
+def preload(seq, rep, path: str) -> tuple[str, ...]:
+    """Load the plugin files named by ``Plugin:`` keys of a file, before it is interpreted.
+
+    Problems go to ``rep``; returns the absolute paths loaded.
+    """
+    from parnft.model.plugins import load_plugin, resolve_path
+
+    base = os.path.dirname(os.path.abspath(path)) if path != "<string>" else None
+    out = []
+    for key, words in seq:
+        if key.name != "Plugin" or key.index is not None:
+            continue
+        if not words:
+            continue  # the reader reports the missing value
+        name = words[0].text
+        try:
+            load_plugin(name, base, where=(path, key.line))
+        except ConfigError as exc:
+            rep.problems.extend(exc.problems)
+            continue
+        out.append(resolve_path(name, base))
+    return tuple(out)
+
+
+def kind_problem(rep, block, word: str) -> None:
+    """Report an unknown kind word in a Dynamics block, listing the known kinds."""
+    table = known()
+    best = difflib.get_close_matches(word, table, n=1, cutoff=0.5)
+    hint = f"did you mean '{best[0]}'? " if best else ""
+    rep.add(block.line, block.label, word, f"unknown Dynamics kind '{word}' in {block.label}",
+            f"{hint}known: {', '.join(table)} (or load a plugin: --plugin FILE / 'Plugin: FILE')")
+
+
+def _g(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
+    """Every rule on the ``Dynamics:`` blocks of ``spec`` (keys, ranges, choices, step size)."""
+    out: list[Problem] = []
+    dt = spec.time.deltat
+    dt = dt if isinstance(dt, float) and math.isfinite(dt) and dt > 0 else None
+
+    def add(line, key, value, rule, fix):
+        out.append(Problem(spec.path, int(line), key, str(value), rule, fix))
+
+    for pop in spec.populations:
+        d = pop.dynamics
+        if d is None:
+            continue
+        lab = f"Population {pop.index} Dynamics"
+        at = d.loc.get("Dynamics", pop.loc.get("Population", 0))
+        try:
+            decl = registry.lookup(d.kind)
+        except KeyError:
+            continue  # the reader reported the unknown kind
+        values = decl.resolve(d.params)
+        ok = True
+        absent = [p.name for p in decl.params if p.name not in values]
+        if absent:
+            ok = False
+            add(at, f"{lab}: {', '.join(absent)}", "", f"Dynamics {decl.name} needs "
+                + ", ".join(f"'{k}:'" for k in absent),
+                "add " + ", ".join(f"'{k}: <value>'" for k in absent) + f" to {lab}")
+        for p in decl.params:
+            if p.name not in d.params:
+                continue
+            v, line = d.params[p.name], d.loc.get(p.name, at)
+            if isinstance(p, Choice):
+                if v not in p.choices:
+                    ok = False
+                    best = difflib.get_close_matches(str(v), p.choices, n=1, cutoff=0.5)
+                    hint = f"did you mean '{best[0]}'? " if best else ""
+                    add(line, f"{lab}: {p.name}", v, f"'{v}' is not a choice of {p.name} "
+                        f"in Dynamics {decl.name}", f"{hint}write one of {', '.join(p.choices)}")
+            elif isinstance(v, float) and math.isnan(v):
+                ok = False  # not a number: reported by the reader
+            elif not p.allows(v):
+                ok = False
+                dflt = f" (default {p.default:g})" if p.default is not None else ""
+                add(line, f"{lab}: {p.name}", _g(v), f"{p.name} must be {p.range_text()} "
+                    f"[{p.unit}]", f"give {p.name} {p.range_text()} in {p.unit}{dflt}")
+        for var in decl.state:
+            key = f"{var.name}_0"
+            v = d.params.get(key)
+            if v is not None and not (isinstance(v, float) and math.isfinite(v)):
+                ok = False
+        if not ok:
+            continue
+        if decl.check is not None:
+            for text in decl.check(values):
+                rule, _, fix = text.partition("; fix: ")
+                add(at, lab, d.kind, rule, fix or "see parnft models " + decl.name)
+        if decl.timescale is not None and dt is not None:
+            try:
+                ts = float(decl.timescale(values))
+            except (ArithmeticError, ValueError, KeyError):
+                ts = math.nan
+            n = decl.steps_per_timescale
+            if math.isfinite(ts) and ts > 0 and dt > ts / n * (1 + 1e-12):
+                add(spec.time.loc.get("Deltat", at), "Deltat", _g(dt),
+                    f"{STEP_RULE}: Deltat = {_g(dt)} s > {ts:.6g} s / {n:g} (Population "
+                    f"{pop.index}, Dynamics {decl.name}: fastest time scale {ts:.6g} s at these "
+                    f"parameters, {n:g} RK4 steps per time scale)",
+                    f"use Deltat <= {ts / n:.6g} s (or slower dynamics)")
+    return out
+
+
+__all__ = ["STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
+           "fields", "known", "preload"]

@@ -1,0 +1,116 @@
+"""Population kinds with local dynamics: one module per kind, one line per kind below.
+
+A kind is a module of this package that defines ``KIND``, a
+:class:`parnft.model.declare.Dynamics`. Adding one is writing the module and
+adding its name to :data:`KINDS`; everything else parnft does with it (config
+keys and checks, the ``validate`` summary, memory and roofline counts, output
+names and units, ``parnft models``, the compiled RK4 strip kernel) is derived
+from the declaration. Kinds defined elsewhere (a user's plugin file, a test's
+temporary module) join with one call, :func:`register`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ..declare import Choice, Dynamics, Param, Var
+
+#: Built-in kinds: the modules of this package, one line each.
+KINDS = (
+    "relaxation",
+)
+
+_REGISTRY: dict[str, Dynamics] = {}
+_ORIGIN: dict[str, str] = {}
+_loaded = False
+
+#: Names a state variable may not take (they are output fields of every population).
+RESERVED = ("Q",)
+
+
+def register(kind: Dynamics, origin: str = "") -> Dynamics:
+    """Make ``kind`` known under ``kind.name``; ``origin`` says where it was defined.
+
+    Registering the same declaration again is a no-op. A different kind under
+    a name already taken raises ValueError naming both origins.
+    """
+    problems = declaration_problems(kind)
+    if problems:
+        raise ValueError(f"{origin or kind.name}: " + "; ".join(problems))
+    old = _REGISTRY.get(kind.name)
+    if old is not None and old is not kind and _ORIGIN.get(kind.name) != origin:
+        raise ValueError(f"Dynamics kind {kind.name!r} from {origin or '?'} is already "
+                         f"defined by {_ORIGIN.get(kind.name) or '?'}")
+    _REGISTRY[kind.name] = kind
+    _ORIGIN[kind.name] = origin or getattr(kind.rhs, "__module__", "")
+    return kind
+
+
+def lookup(name: str) -> Dynamics:
+    """The kind registered as ``name``; KeyError lists the known kinds."""
+    _load_builtin()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no Dynamics kind {name!r} (known: {', '.join(kinds())})") from None
+
+
+def kinds() -> tuple[str, ...]:
+    """Names of every registered kind, sorted."""
+    _load_builtin()
+    return tuple(sorted(_REGISTRY))
+
+
+def origin(name: str) -> str:
+    """Where kind ``name`` was defined (a module name or a plugin file)."""
+    _load_builtin()
+    return _ORIGIN.get(name, "")
+
+
+def declaration_problems(kind) -> list[str]:
+    """What is wrong with a declaration, as ``"rule; fix: ..."`` strings (empty when fine)."""
+    out = []
+    if not isinstance(kind, Dynamics):
+        return [f"KIND is a {type(kind).__name__}, not a parnft.model.declare.Dynamics; fix: "
+                "write KIND = Dynamics(name=..., params=..., state=..., rhs=..., rate=..., "
+                "equation=...)"]
+    if not isinstance(kind.name, str) or not kind.name.isidentifier():
+        out.append(f"name {kind.name!r} is not a single word; fix: use letters, digits and _")
+    if not kind.state:
+        out.append("no state variables; fix: give state=(Var('x', unit), ...)")
+    names = []
+    for v in kind.state:
+        if not isinstance(v, Var):
+            out.append(f"state entry {v!r} is not a Var; fix: use Var(name, unit, init)")
+            continue
+        names.append(v.name)
+        if v.name in RESERVED:
+            out.append(f"state variable {v.name!r} clashes with the output field Q; fix: "
+                       "rename it")
+    for p in kind.params:
+        if not isinstance(p, Param | Choice):
+            out.append(f"parameter {p!r} is not a Param or Choice; fix: use Param(name, unit, "
+                       "default)")
+            continue
+        names.append(p.name)
+    names += [f"{v.name}_0" for v in kind.state if isinstance(v, Var)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        out.append(f"names used twice: {', '.join(dup)}; fix: give every parameter and state "
+                   "variable its own name")
+    for what in ("rhs", "rate"):
+        fn = getattr(kind, what)
+        py = getattr(fn, "py_func", fn)
+        if not callable(py) or getattr(py, "__name__", "<lambda>") == "<lambda>":
+            out.append(f"{what} is not a named function; fix: define it with def at module level")
+    return out
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name in KINDS:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        register(mod.KIND, mod.__name__)
