@@ -29,7 +29,7 @@ P = rt.params(JR)
 @pytest.fixture(scope="module")
 def upper_branch():
     """Fixed points of the upper branch at p = 400, 395, ..., 60 s^-1 (continuation)."""
-    s = rt.fixed_point(JR, (0.02, 0.02, 0.01, 0.0, 0.0, 0.0), 400.0, P)
+    s = rt.fixed_point(JR, (0.02, 0.01, 0.01, 0.0, 0.0, 0.0), 400.0, P)
     out = {}
     for p in np.arange(400.0, 55.0, -5.0):
         s = rt.fixed_point(JR, s, p, P)
@@ -62,7 +62,8 @@ def test_unstable_between_hopf_points_stable_outside(upper_branch):
 def test_fixed_point_is_the_column_balance(upper_branch):
     """Fixed point: y0 = (A/a) S(y1 - y2), y1 = (A/a)(p + C2 S(C1 y0)), y2 = (B/b) C4 S(C3 y0)."""
     amp_e, a, amp_i, b, c, c1, c2, c3, c4, e0, r, v0 = P
-    y0, y1, y2 = upper_branch[220.0][:3]
+    y0, v, y2 = upper_branch[220.0][:3]            # the kind's state holds v = y1 - y2
+    y1 = v + y2
     assert y0 == pytest.approx(amp_e / a * sigmoid(y1 - y2, e0, r, v0), rel=1e-12)
     assert y1 == pytest.approx(amp_e / a * (220.0 + c2 * c * sigmoid(c1 * c * y0, e0, r, v0)),
                                rel=1e-12)
@@ -77,8 +78,8 @@ def test_alpha_limit_cycle_at_p220():
     The test asks for 8-13 Hz (the alpha band) and a swing above 1 mV.
     """
     dt = 1e-4
-    _, out = rt.integrate(JR, (0.02, 0.02, 0.01, 0.0, 0.0, 0.0), P, dt, 30000, inp=220.0)
-    v = out[10000:, 1] - out[10000:, 2]
+    _, out = rt.integrate(JR, (0.02, 0.01, 0.01, 0.0, 0.0, 0.0), P, dt, 30000, inp=220.0)
+    v = out[10000:, 1]                               # v = y1 - y2
     f = 1.0 / rt.mean_period(v, dt)
     assert 8.0 < f < 13.0, f
     assert v.max() - v.min() > 1e-3

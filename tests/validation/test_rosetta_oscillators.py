@@ -19,7 +19,7 @@ import math
 import numpy as np
 import pytest
 
-from parnft.model.dynamics.harmonic import DAMPED, HARMONIC
+from parnft.model.dynamics.harmonic import KIND as HO
 from parnft.model.dynamics.stuart_landau import KIND as SL
 from tests.validation import rosetta_tools as rt
 
@@ -33,31 +33,31 @@ def test_undamped_forced_orbit_circles_z_star(drive):
     f = 50.0
     force = f if drive == "x" else 1j * f
     z_star = 1j * force / OMEGA
-    p = rt.params(HARMONIC, omega=OMEGA, drive=drive)
-    assert np.abs(rt.rhs_array(HARMONIC, (z_star.real, z_star.imag), f, p)).max() <= 1e-13
+    p = rt.params(HO, alpha=0.0, omega=OMEGA, drive=drive)
+    assert np.abs(rt.rhs_array(HO, (z_star.real, z_star.imag), f, p)).max() <= 1e-13
     dt, steps = 1e-4, 10000                       # 1 s, omega dt = 0.0063
     z0 = 0.3 + 0.1j
-    _, out = rt.integrate(HARMONIC, (z0.real, z0.imag), p, dt, steps, inp=f, every=10)
+    _, out = rt.integrate(HO, (z0.real, z0.imag), p, dt, steps, inp=f, every=10)
     t = np.arange(out.shape[0]) * 10 * dt
     exact = z_star + (z0 - z_star) * np.exp(1j * OMEGA * t)
     # RK4 phase error omega t (omega dt)^4/120 ~ 1e-9 of |z0 - z*| over 1 s
     assert np.abs(out[:, 0] + 1j * out[:, 1] - exact).max() <= 1e-8 * abs(z0 - z_star)
     # the text's (-F_x/omega, 0) is not a fixed point
     if drive == "x":
-        assert np.abs(rt.rhs_array(HARMONIC, (-f / OMEGA, 0.0), f, p)).max() > 1.0
+        assert np.abs(rt.rhs_array(HO, (-f / OMEGA, 0.0), f, p)).max() > 1.0
 
 
 def test_undamped_output_choice():
     for out, j in (("x", 0), ("y", 1)):
-        p = rt.params(HARMONIC, omega=OMEGA, output=out)
-        assert HARMONIC.rate((1.5, -2.5), p) == (1.5, -2.5)[j]
+        p = rt.params(HO, alpha=0.0, omega=OMEGA, output=out)
+        assert HO.rate((1.5, -2.5), p) == (1.5, -2.5)[j]
 
 
 # ------------------------------------------------------------------ damped
 def test_damped_constant_forcing_fixed_point():
     alpha, f = -10.0, 50.0
-    p = rt.params(DAMPED, alpha=alpha, omega=OMEGA)
-    final, _ = rt.integrate(DAMPED, (0.0, 0.0), p, 1e-4, 40000, inp=f, every=40000)
+    p = rt.params(HO, alpha=alpha, omega=OMEGA)
+    final, _ = rt.integrate(HO, (0.0, 0.0), p, 1e-4, 40000, inp=f, every=40000)
     z_star = -f / (alpha + 1j * OMEGA)
     # transient e^{alpha t} = e^{-40} ~ 4e-18 after 4 s; RK4 fixed point is exact
     assert abs(complex(*final) - z_star) <= 1e-12 * abs(z_star)
@@ -77,8 +77,8 @@ def test_damped_steady_amplitude_under_rotating_forcing(big_omega):
     runs = []
     forcing = (("x", f0 * np.cos(big_omega * tmid)), ("y", f0 * np.sin(big_omega * tmid)))
     for drive, force in forcing:
-        p = rt.params(DAMPED, alpha=alpha, omega=OMEGA, drive=drive)
-        _, out = rt.integrate(DAMPED, (0.0, 0.0), p, dt, steps, inp=force, every=50)
+        p = rt.params(HO, alpha=alpha, omega=OMEGA, drive=drive)
+        _, out = rt.integrate(HO, (0.0, 0.0), p, dt, steps, inp=force, every=50)
         runs.append(out[:, 0] + 1j * out[:, 1])
     z = runs[0] + runs[1]
     t = np.arange(z.size) * 50 * dt

@@ -88,4 +88,3 @@ KIND = Dynamics(
                "(infinite_theta.py), -g r as coded (model-families.md 1.10)"),
 )
 
-KINDS = (KIND,)

@@ -11,7 +11,10 @@ Jansen & Rit, Biol Cybern 73:357, 1995; notes ``model-families.md`` 1.7)::
 
 y0 is the pyramidal cells' output PSP onto both interneuron pools, y1 and y2
 the excitatory and inhibitory PSPs on the pyramidal cells; y1 - y2 is the
-pyramidal membrane potential (the EEG-like signal). The population's input is
+pyramidal membrane potential (the EEG-like signal). The kind's state is
+(y0, v, y2) and their rates, with v = y1 - y2 (so the EEG-like signal is an
+output field; y1 = v + y2, and v'' = y1'' - y2'': the same six ODEs in other
+coordinates). The population's input is
 the drive p [s^-1] (the sum of its couplings' nu*phi, e.g. a constant or noisy
 stimulus and the propagated pyramidal rate of other columns); the emitted
 rate is Q = S(y1 - y2), the pyramidal firing rate.
@@ -43,23 +46,28 @@ def sigmoid(v, e0, r, v0):
 
 @inline
 def rhs(s, inp, p):
-    """p = (A, a, B, b, C, c1, c2, c3, c4, e0, r, v0); s = (y0, y1, y2, y0', y1', y2')."""
-    y0, y1, y2, z0, z1, z2 = s[0], s[1], s[2], s[3], s[4], s[5]
+    """p = (A, a, B, b, C, c1, c2, c3, c4, e0, r, v0); s = (y0, v, y2, y0', v', y2').
+
+    v = y1 - y2; y1'' is formed as written above and v'' = y1'' - y2''.
+    """
+    y0, v, y2, z0, zv, z2 = s[0], s[1], s[2], s[3], s[4], s[5]
+    y1 = v + y2
+    z1 = zv + z2
     amp_e, a, amp_i, b, c = p[0], p[1], p[2], p[3], p[4]
     e0, r, v0 = p[9], p[10], p[11]
-    sp = sigmoid(y1 - y2, e0, r, v0)
+    sp = sigmoid(v, e0, r, v0)
     se = sigmoid(p[5] * c * y0, e0, r, v0)
     si = sigmoid(p[7] * c * y0, e0, r, v0)
     d0 = amp_e * a * sp - 2.0 * a * z0 - a * a * y0
     d1 = amp_e * a * (inp + p[6] * c * se) - 2.0 * a * z1 - a * a * y1
     d2 = amp_i * b * (p[8] * c * si) - 2.0 * b * z2 - b * b * y2
-    return (z0, z1, z2, d0, d1, d2)
+    return (z0, zv, z2, d0, d1 - d2, d2)
 
 
 @inline
 def rate(s, p):
     """Q = S(y1 - y2), the pyramidal firing rate."""
-    return sigmoid(s[1] - s[2], p[9], p[10], p[11])
+    return sigmoid(s[1], p[9], p[10], p[11])
 
 
 def timescale(p: dict) -> float:
@@ -89,23 +97,21 @@ KIND = Dynamics(
     ),
     state=(
         Var("y0", "V", 0.0, "pyramidal output PSP (onto the interneurons)"),
-        Var("y1", "V", 0.0, "excitatory PSP on the pyramidal cells"),
+        Var("v", "V", 0.0, "y1 - y2: pyramidal membrane potential (EEG-like signal)"),
         Var("y2", "V", 0.0, "inhibitory PSP on the pyramidal cells"),
         Var("dy0", "V s^-1", 0.0, "d y0/dt"),
-        Var("dy1", "V s^-1", 0.0, "d y1/dt"),
+        Var("dv", "V s^-1", 0.0, "d v/dt"),
         Var("dy2", "V s^-1", 0.0, "d y2/dt"),
     ),
     rhs=rhs,
     rate=rate,
     equation=("y0'' = A a S(y1 - y2) - 2a y0' - a^2 y0; y1'' = A a (p + C2 S(C1 y0)) - 2a y1' - "
               "a^2 y1; y2'' = B b C4 S(C3 y0) - 2b y2' - b^2 y2; S(v) = 2e0/(1 + exp(r(v0 - v))); "
-              "p = input; Q = S(y1 - y2)"),
+              "p = input; state y0, v = y1 - y2, y2 and rates; Q = S(v)"),
     input_unit="s^-1",
     timescale=timescale,
     steps_per_timescale=10.0,
     reference=("Jansen & Rit, Biol Cybern 73:357 (1995); Castaldo et al., Physics Reports 2026, "
                "eq. nmm1-JR; pclus/auto-tutorial src/Jansen/jrnmm.f90"),
-    extra={"derived": {"v": ("V", "y1 - y2, the pyramidal membrane potential")}},
 )
 
-KINDS = (KIND,)

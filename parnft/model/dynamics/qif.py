@@ -96,4 +96,3 @@ KIND = Dynamics(
                "src/ING/ing.f90 (model-families.md 1.8)"),
 )
 
-KINDS = (KIND,)

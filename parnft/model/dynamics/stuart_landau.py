@@ -84,4 +84,3 @@ KIND = Dynamics(
     reference=REFERENCE,
 )
 
-KINDS = (KIND,)
