@@ -8,7 +8,7 @@ count. No kind is named in this module.
 
 Grammar (NFTsim's, extended in the same style)::
 
-    Population 2: ING  Length: 0.5  Dynamics: QIF  tau: 7.5e-3  Delta: 1  r_0: 0.1 ...
+    Population 2: Name  Length: 0.5  Dynamics: <Kind>  <key>: <value> ...  <var>_0: <value>
     Plugin: my_model.py                  (top level, or on a population line)
 
 ``Q:`` is optional on such a population (default: the rate of the initial
