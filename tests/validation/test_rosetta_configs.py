@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -116,3 +118,34 @@ def test_harmonic_sheet_rings_after_the_pulse():
     assert 8.0 <= f <= 12.0, f
     ring = w["pop.1.x"][-1].reshape(64, 64)
     assert np.abs(ring[32, 40]) > 0 and np.abs(ring[32, 40]) < np.abs(centre).max()
+
+
+@pytest.mark.parametrize("name,dt,limit", [
+    ("ing.conf", 2e-4, 1e-4),                # min(tau, tau_s)/20 = 2 ms/20
+    ("jansen-rit.conf", 2e-3, 1e-3),         # 1/max(a, b)/10 = 10 ms/10
+    ("wilson-cowan.conf", 5e-4, 4e-4),       # min(tau)/20 = 8 ms/20
+    ("harmonic.conf", 2e-3,                  # 2 pi/|alpha + i omega|/100, alpha = -5
+     2 * math.pi / math.hypot(5.0, 20 * math.pi) / 100),
+])
+def test_step_size_rule_names_the_kind_and_the_fix(name, dt, limit):
+    from parnft.errors import StabilityError
+
+    text = (ROOT / "configs" / "rosetta" / name).read_text()
+    bad = re.sub(r"Deltat: \S+", f"Deltat: {dt:g}", text, count=1)
+    assert bad != text
+    with pytest.raises(StabilityError) as err:
+        parse_config(bad)
+    msg = str(err.value)
+    kind = next(p.dynamics.kind for p in spec_of(name).populations if p.dynamics)
+    assert "step-size rule" in msg and kind in msg and "use Deltat <=" in msg
+    bound = float(msg.split("use Deltat <=")[1].split()[0])
+    assert bound == pytest.approx(limit, rel=1e-5)   # printed with 6 digits
+
+
+def test_a_mistyped_choice_is_a_config_error_with_the_choices():
+    from parnft.errors import ConfigError
+
+    text = (ROOT / "configs" / "rosetta" / "wilson-cowan.conf").read_text()
+    with pytest.raises(ConfigError) as err:
+        parse_config(text.replace("sigmoid: shifted", "sigmoid: shiftd"))
+    assert "did you mean 'shifted'" in str(err.value) and "logistic" in str(err.value)
