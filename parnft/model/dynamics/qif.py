@@ -19,7 +19,8 @@ drive; I, the population's input (the sum of its couplings' nu*phi), is a
 rate that reaches v through the same synapse. With local = 1 and I = 0 a node
 is the paper's ING motif (tau = 7.5 ms, tau_s = 2 ms, J = -20, Delta = 1; the
 defaults); with local = 0 the self-inhibition can be carried by a propagator
-(a Map with nu = 1 gives the same model; a Wave propagator makes it a field).
+(a Map with nu = 1 gives the same model, up to the O(Deltat) lag of an input held
+over the step; a Wave propagator makes it a field).
 
 With tau = 1 s, local = 1, J = 15, Delta = 1, the fixed points are those of
 Montbrio, Pazo & Roxin 2015 (eta = -5: r = 0.08113, 0.47298, 1.03060;
