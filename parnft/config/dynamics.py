@@ -99,6 +99,33 @@ def preload(seq, rep, path: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def step_limit(decl, values: dict) -> float | None:
+    """Largest Deltat the kind's step-size rule allows at ``values`` (None: no rule or unknown)."""
+    if decl.timescale is None:
+        return None
+    try:
+        ts = float(decl.timescale(values))
+    except (ArithmeticError, ValueError, KeyError, TypeError):
+        return None
+    return ts / decl.steps_per_timescale if math.isfinite(ts) and ts > 0 else None
+
+
+def step_ratios(spec) -> dict[int, tuple[str, float]]:
+    """``population -> (kind, Deltat / largest allowed Deltat)`` for the ``validate`` summary."""
+    out = {}
+    for pop in spec.populations:
+        if pop.dynamics is None:
+            continue
+        try:
+            decl = registry.lookup(pop.dynamics.kind)
+        except KeyError:
+            continue
+        limit = step_limit(decl, decl.resolve(pop.dynamics.params))
+        if limit is not None:
+            out[pop.index] = (decl.name, spec.time.deltat / limit)
+    return out
+
+
 def kind_problem(rep, block, word: str) -> None:
     """Report an unknown kind word in a Dynamics block, listing the known kinds."""
     table = known()
@@ -121,6 +148,17 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
     def add(line, key, value, rule, fix):
         out.append(Problem(spec.path, int(line), key, str(value), rule, fix))
 
+    pops = {p.index: p for p in spec.populations}
+    if "matrix" not in skip:
+        for c in spec.connections:
+            cp = spec.couplings[c.index - 1] if c.index <= len(spec.couplings) else None
+            post = pops.get(c.post)
+            if cp is not None and cp.kind in K.PLASTIC_COUPLINGS and post is not None \
+                    and post.dynamics is not None:
+                add(cp.loc.get("Coupling", 0), f"Coupling {c.index}", cp.kind,
+                    f"a {cp.kind} coupling needs a GlutamateResponse postsynaptic population "
+                    f"(Population {post.index} has Dynamics {post.dynamics.kind})",
+                    "use a Map coupling, or a Firing: GlutamateResponse population")
     for pop in spec.populations:
         d = pop.dynamics
         if d is None:
@@ -168,20 +206,18 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
             for text in decl.check(values):
                 rule, _, fix = text.partition("; fix: ")
                 add(at, lab, d.kind, rule, fix or "see parnft models " + decl.name)
-        if decl.timescale is not None and dt is not None:
-            try:
-                ts = float(decl.timescale(values))
-            except (ArithmeticError, ValueError, KeyError):
-                ts = math.nan
+        limit = step_limit(decl, values)
+        if limit is not None and dt is not None:
             n = decl.steps_per_timescale
-            if math.isfinite(ts) and ts > 0 and dt > ts / n * (1 + 1e-12):
+            ts = limit * n
+            if dt > limit * (1 + 1e-12):
                 add(spec.time.loc.get("Deltat", at), "Deltat", _g(dt),
                     f"{STEP_RULE}: Deltat = {_g(dt)} s > {ts:.6g} s / {n:g} (Population "
                     f"{pop.index}, Dynamics {decl.name}: fastest time scale {ts:.6g} s at these "
                     f"parameters, {n:g} RK4 steps per time scale)",
-                    f"use Deltat <= {ts / n:.6g} s (or slower dynamics)")
+                    f"use Deltat <= {limit:.6g} s (or slower dynamics)")
     return out
 
 
 __all__ = ["STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
-           "fields", "known", "preload"]
+           "fields", "known", "preload", "step_limit", "step_ratios"]

@@ -203,6 +203,10 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
         lines.append(f"Courant numbers p = gamma*Range*Deltat/dx (limit 1/sqrt(2) = "
                      f"{COURANT_LIMIT:.4f}): " + ", ".join(
                          f"Propagator {j} {p:.4g}" for j, p in cour.items()))
+    steps = D.step_ratios(spec)
+    if steps:
+        lines.append("step-size rules Deltat / largest allowed (limit 1): " + ", ".join(
+            f"Population {k} {kind} {r:.4g}" for k, (kind, r) in steps.items()))
     mem = memory_per_rank(spec, nranks)
     if mem is None:
         lines.append(f"memory: {nranks} ranks cannot tile the {g.longside} x {g.shortside} grid")

@@ -242,3 +242,48 @@ def test_relaxation_rhs_called_from_python_matches_the_declared_equation():
     p = k.param_tuple(vals)
     (ds,) = k.rhs(k.initial_state(vals), 3.0, p)
     assert math.isclose(ds, (1.0 * 3.0 - 2.0) / 0.5) and k.rate((2.0,), p) == 2.0
+
+
+def test_validate_summary_shows_the_kind_and_its_step_size_ratio():
+    from parnft.config import describe
+
+    text = describe(parse_config(DRIVEN.format(time=1e-3, dt=1e-4, tau=2e-3)))
+    assert "dynamics  Relaxation (s), Q = rate(s(0))" in text
+    assert "Population 2 Relaxation 0.5" in text  # Deltat / (tau / 10)
+    assert "1: 1 -> 2  Map / Map / Direct" in text
+
+
+def test_declarations_with_clashing_names_are_refused():
+    from dataclasses import replace
+
+    from parnft.model.declare import Var
+    from parnft.model.dynamics import declaration_problems, lookup
+
+    k = lookup("Relaxation")
+    assert declaration_problems(k) == []
+    bad = replace(k, state=(Var("s", "1"), Var("S", "1")))
+    assert any("differ only by case" in p for p in declaration_problems(bad))
+    bad = replace(k, state=(Var("q", "1"),))
+    assert any("differ only by case (q)" in p for p in declaration_problems(bad))
+    bad = replace(k, state=(Var("tau", "1"),))
+    assert any("names used twice: tau" in p for p in declaration_problems(bad))
+
+
+def test_plastic_coupling_into_a_dynamics_population_is_refused():
+    text = DRIVEN.format(time=1e-3, dt=1e-4, tau=2e-3).replace(
+        "Coupling 1: Map - nu: 0.5",
+        "Coupling 1: CaDP - nu: 0.5 nu_max: 1 Dth: 0.2 Pth: 0.5 xyth: 0.9 x: 0.1 y: 0.2 B: 1 "
+        "glu_0: 0.1")
+    hit = [p for p in problems(text) if "needs a GlutamateResponse" in p.rule]
+    assert hit and hit[0].key == "Coupling 1" and hit[0].line == line_of(text, "CaDP")
+
+
+def test_a_parameter_may_not_shadow_a_population_key():
+    from dataclasses import replace
+
+    from parnft.model.declare import Param
+    from parnft.model.dynamics import declaration_problems, lookup
+
+    bad = replace(lookup("Relaxation"), params=(Param("Length", "m", 1.0),))
+    assert any("'Length' is a key of the population block" in p
+               for p in declaration_problems(bad))

@@ -32,6 +32,8 @@ _loaded = False
 
 #: Names a state variable may not take (they are output fields of every population).
 RESERVED = ("Q",)
+#: Names a parameter may not take: the keys and openers of the population block around it.
+RESERVED_KEYS = ("Q", "Length", "Plugin", "Dynamics", "Firing", "Stimulus", "Dendrite")
 
 
 def register(kind: Dynamics, origin: str = "") -> Dynamics:
@@ -99,7 +101,14 @@ def declaration_problems(kind) -> list[str]:
                        "default)")
             continue
         names.append(p.name)
+        if p.name in RESERVED_KEYS:
+            out.append(f"parameter {p.name!r} is a key of the population block; fix: rename it")
     names += [f"{v.name}_0" for v in kind.state if isinstance(v, Var)]
+    fields = [n.lower() for n in ("Q", *(v.name for v in kind.state if isinstance(v, Var)))]
+    clash = sorted({n for n in fields if fields.count(n) > 1})
+    if clash:
+        out.append(f"state variables differ only by case ({', '.join(clash)}): their output "
+                   "datasets would share a name; fix: rename one")
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         out.append(f"names used twice: {', '.join(dup)}; fix: give every parameter and state "
