@@ -28,6 +28,10 @@ from parnft.config import parse_config
 from tests.refdata import nftsim_configs, nftsim_ref
 
 CONFIGS = nftsim_configs("test/numerical") + nftsim_configs("benchmarks")
+#: One config of each population kind with local dynamics (parnft's own, configs/rosetta).
+ROSETTA = [f"configs/rosetta/{k}.conf" for k in
+           ("harmonic", "stuart-landau", "wilson-cowan", "jansen-rit", "ing", "coombes-byrne")]
+CONFIGS += ROSETTA
 SKIP_DATASETS = ("x", "y")  # coordinates: compared through the shapes
 HALO = {"square": "overlap", "rect": "blocking"}  # every config runs in both modes
 
@@ -46,7 +50,8 @@ def variant(name: str, shape: str) -> str:
     """The config text of the short, resized, all-node variant of ``name``."""
     from parnft.config import read_config
 
-    spec = read_config(nftsim_ref(name))
+    here = os.path.join(os.path.dirname(__file__), "..", "..", name)
+    spec = read_config(here if name in ROSETTA else nftsim_ref(name))
     dt = spec.time.deltat
     tau = max((max(p.tau) for p in spec.propagators), default=0.0)
     steps = min(spec.time.steps, int(math.ceil(tau / dt)) + 25)

@@ -18,6 +18,12 @@ from ..declare import Choice, Dynamics, Param, Var
 #: Built-in kinds: the modules of this package, one line each.
 KINDS = (
     "relaxation",
+    "harmonic",
+    "stuart_landau",
+    "wilson_cowan",
+    "jansen_rit",
+    "qif",
+    "coombes_byrne",
 )
 
 _REGISTRY: dict[str, Dynamics] = {}
