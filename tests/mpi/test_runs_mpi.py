@@ -15,7 +15,10 @@ from mpi4py import MPI
 
 from parnft.api import run
 from parnft.cli import main
-from tests.malformed_cases import CASES
+from tests.malformed_cases import CASES as NFT_CASES
+from tests.malformed_dynamics import DYNAMICS_CASES
+
+CASES = NFT_CASES + DYNAMICS_CASES
 
 MODEL = """Rank-independence model: Wave + noise on a {nx} x {ny} torus.
 Time: 0.01 Deltat: 1e-4
