@@ -74,7 +74,7 @@ def check_resources(spec, comm, out: str, fmt: str, force: bool = False) -> None
         for w in spec.warnings:
             log.warning("warning: %s", w)
         for line in report.lines():
-            (log.warning if "REFUSED" in line else log.info)(line)
+            (log.warning if "REFUSED" in line else log.debug)(line)
 
 
 def make_writer(path: str, fmt: str, sim, comm):

@@ -218,7 +218,7 @@ def _run_short(spec, conf: Path, out: Path, monkeypatch) -> str:
     short = dataclasses.replace(
         spec, time=dataclasses.replace(t, steps=STEPS, time=STEPS * t.deltat),
         output=dataclasses.replace(spec.output, start=0.0, interval=None))
-    monkeypatch.setattr(api, "load_spec", lambda _conf, _comm: short)
+    monkeypatch.setattr(api, "load_spec", lambda _conf, _comm, _plugins=(): short)
     try:
         api.run(str(conf), str(out), comm=MPI.COMM_SELF, progress=False)
     except RunError:
