@@ -51,7 +51,8 @@ Dendrite:
 Propagator: 1.phi
 Coupling:
 """
-TABLE = """Coupling.2.nu, Population.1.Firing.Sigma, Population.2.Stimulus.2.Amplitude, Population.2.Stimulus.2.Onset
+TABLE = """Coupling.2.nu, Population.1.Firing.Sigma, Population.2.Stimulus.2.Amplitude, \
+Population.2.Stimulus.2.Onset
 1e-3, 0.0038, 50, 0.001
 1.5e-3, 0.0038, 50, 0.001
 2e-3, 0.0038, 50, 0.001
