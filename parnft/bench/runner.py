@@ -11,7 +11,8 @@ so each row says what fraction of the machine's memory limit it reached.
 With ``startup=N`` rank 0 also times N alternating pairs of the import floor
 and a one-step ``parnft run`` process (:mod:`parnft.bench.startup`) before
 the timed runs, for the ``import_floor_s``, ``startup_s`` and
-``startup_excess_s`` columns of the first row; every row has the 1-minute
+``startup_excess_s`` columns (and the processes' CPU times,
+``import_floor_cpu_s``, ``startup_cpu_s``) of the first row; every row has the 1-minute
 load average (``load1``) taken at its end, since the machine may be shared.
 """
 
@@ -202,7 +203,8 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                 row["_pingpong"] = pp
             if i == 0 and boot is not None:
                 row.update(import_floor_s=boot.import_floor, startup_s=boot.startup,
-                           startup_excess_s=boot.excess)
+                           startup_excess_s=boot.excess, import_floor_cpu_s=boot.floor_cpu,
+                           startup_cpu_s=boot.startup_cpu)
             row["load1"] = os.getloadavg()[0]
             rows.append(row)
             log.info("%s: %d ranks, %.3f s, %.3g node-steps/s", spec.path, size,

@@ -8,7 +8,9 @@ variant of the config (same model, ``Time`` = one ``Deltat``), its loop
 already in the disk cache. Both are measured by the same process, alternating
 (floor, run, floor, run, ...), so machine drift hits both alike; the excess
 of each pair is the cost parnft adds on top of its libraries
-(``startup_excess_s``, the median over the pairs).
+(``startup_excess_s``, the median over the pairs). The children's CPU time
+(user + system, from ``getrusage``) is kept beside the wall time: on a shared
+machine the wall time includes waiting for a core, the CPU time does not.
 
 The children run as MPI singletons: the launcher's variables (``OMPI_*``
 other than the permission switches, ``PMIX_*``, ``PMI_*``, ``PRTE_*``,
@@ -19,6 +21,7 @@ join the job that measures it.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,6 +55,8 @@ class Startup:
         Median of ``startup - import_floor`` over the pairs.
     floors, runs : list of float
         Every measurement, in order.
+    floor_cpu, startup_cpu : float
+        Median CPU seconds (user + system) of the two processes.
     """
 
     import_floor: float
@@ -59,6 +64,8 @@ class Startup:
     excess: float
     floors: list
     runs: list
+    floor_cpu: float = float("nan")
+    startup_cpu: float = float("nan")
 
 
 def singleton_env(env: dict | None = None) -> dict:
@@ -76,6 +83,18 @@ def one_step_text(spec) -> str:
     from .resize import variant_text
 
     return variant_text(spec, time=spec.time.deltat)
+
+
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed(argv: list[str], env: dict) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of one child process; RunError if it fails."""
+    c0 = _children_cpu()
+    wall = _wall(argv, env)
+    return wall, _children_cpu() - c0
 
 
 def _wall(argv: list[str], env: dict) -> float:
@@ -121,10 +140,12 @@ def measure_startup(spec, repeat: int = 5, python: str | None = None) -> Startup
                     str(Path(tmp) / "out.h5"), "-q"]
         _wall(floor_argv, env)
         _wall(run_argv, env)
-        floors, runs = [], []
+        floors, runs, fcpu, rcpu = [], [], [], []
         for _ in range(max(1, repeat)):
-            floors.append(_wall(floor_argv, env))
-            runs.append(_wall(run_argv, env))
+            for walls, cpus, argv in ((floors, fcpu, floor_argv), (runs, rcpu, run_argv)):
+                w, c = timed(argv, env)
+                walls.append(w)
+                cpus.append(c)
     return Startup(statistics.median(floors), statistics.median(runs),
                    statistics.median(r - f for f, r in zip(floors, runs, strict=True)),
-                   floors, runs)
+                   floors, runs, statistics.median(fcpu), statistics.median(rcpu))

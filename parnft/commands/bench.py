@@ -27,7 +27,8 @@ def _print_rows(rows) -> None:
         if r.get("startup_s") not in (None, ""):
             print(f"{r['config']}: start-up {r['startup_s']:.3f} s (one-step `parnft run` "
                   f"process) against an import floor of {r['import_floor_s']:.3f} s: "
-                  f"+{r['startup_excess_s']:.3f} s (medians; load {r['load1']:.2f})")
+                  f"+{r['startup_excess_s']:.3f} s (medians; CPU {r['startup_cpu_s']:.3f} "
+                  f"against {r['import_floor_cpu_s']:.3f} s; load {r['load1']:.2f})")
         frac = r.get("bandwidth_fraction")
         extra = f", {100 * frac:.1f}% of STREAM triad" if isinstance(frac, float) else ""
         print(f"{r['config']}: {r['ranks']} rank(s) ({r['procs']}), {r['nodes']} nodes x "

@@ -173,12 +173,13 @@ def test_bench_startup_columns(tmp_path, monkeypatch, capsys):
     assert 0 < floor and 0 < start
     assert excess == pytest.approx(start - floor, abs=5e-6)  # one pair: its difference
     assert float(row["load1"]) >= 0
+    assert 0 < float(row["import_floor_cpu_s"]) < float(row["startup_cpu_s"])
     assert "import floor" in capsys.readouterr().out
 
 
 def test_old_csv_header_is_extended(tmp_path):
     path = tmp_path / "old.csv"
-    old = COLUMNS[:-4]
+    old = COLUMNS[:-6]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(old)
