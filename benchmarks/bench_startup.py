@@ -35,10 +35,10 @@ FIELDS = ("timestamp", "git_sha", "git_dirty", "host", "cpu_model", "cores", "nu
           "wall_s", "cpu_s", "load1")
 
 
-def _wall(argv, env) -> tuple[float, float]:
+def _wall(argv, env, cwd) -> tuple[float, float]:
     from parnft.bench.startup import timed
 
-    return timed(argv, env)
+    return timed(argv, env, cwd)  # cwd: no ./parnft there to shadow PYTHONPATH
 
 
 def commands(conf: Path, tmp: Path, args) -> dict:
@@ -84,13 +84,13 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="parnft-startup-") as tmp:
             cmds, spec = commands(conf, Path(tmp), args)
             for argv, env in cmds.values():
-                _wall(argv, env)  # warm-up: compile or load caches, page cache
+                _wall(argv, env, tmp)  # warm-up: compile or load caches, page cache
             walls = {k: [] for k in cmds}
             cpus = {k: [] for k in cmds}
             for i in range(args.pairs):
                 for what, (argv, env) in cmds.items():
                     load = os.getloadavg()[0]
-                    w, c = _wall(argv, env)
+                    w, c = _wall(argv, env, tmp)
                     walls[what].append(w)
                     cpus[what].append(c)
                     rows.append(dict(base, timestamp=dt.datetime.now(dt.UTC).isoformat(

@@ -28,6 +28,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,19 +41,25 @@ sys.path.insert(0, str(REPO))
 
 FIELDS = ("timestamp", "git_sha", "git_dirty", "host", "cpu_model", "cores", "numba", "numpy",
           "mpi4py", "h5py", "mpi_library", "config", "config_sha", "key", "members", "ranks",
-          "ranks_per_member", "mode", "round", "wall_s", "members_per_min", "failed",
-          "load1_before", "load1_after")
+          "ranks_per_member", "mode", "round", "wall_s", "cpu_s", "members_per_min",
+          "members_per_cpu_min", "failed", "load1_before", "load1_after")
 
 
-def _run(argv, env, **kw) -> float:
-    t0 = time.perf_counter()
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run(argv, env, **kw) -> tuple[float, float]:
+    """Wall and CPU seconds (all descendants: the launcher waits for its ranks)."""
+    c0, t0 = _cpu(), time.perf_counter()
     res = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True, **kw)
     t1 = time.perf_counter()
     if res.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(map(str, argv))} failed ({res.returncode}):\n"
                          f"{res.stderr[-3000:]}")
-    return t1 - t0
+    return t1 - t0, _cpu() - c0
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -98,7 +105,9 @@ def main() -> int:
         table.write_text("\n".join([args.key, *vals]) + "\n")
         one = tmp / "one.conf"
         one.write_text(one_step_text(spec))
-        _run([py, "-m", "parnft", "run", str(one), "-o", str(tmp / "one.h5"), "-q"], env)
+        cwd = str(tmp)  # no ./parnft there to shadow PYTHONPATH
+        _run([py, "-m", "parnft", "run", str(one), "-o", str(tmp / "one.h5"), "-q"], env,
+             cwd=cwd)
         for rnd in range(args.rounds):
             ens = tmp / "ens"
             shutil.rmtree(ens, ignore_errors=True)
@@ -109,15 +118,15 @@ def main() -> int:
             for mode in ("ensemble", "separate"):
                 load0 = os.getloadavg()[0]
                 if mode == "ensemble":
-                    w = _run(["mpiexec", "-n", str(args.ranks), py, "-m", "parnft", "sweep",
+                    w, c = _run(["mpiexec", "-n", str(args.ranks), py, "-m", "parnft", "sweep",
                               str(conf), "--table", str(table), "-R", "1", "-o", str(ens),
-                              "-q"], env)
+                              "-q"], env, cwd=cwd)
                 else:
                     confs = sorted(ens.glob("member-*.conf"))
                     script = (f'"{py}" -m parnft run "$0" -o "{sep}/$(basename "$0" .conf).h5"'
                               " -q")
-                    w = _run(["xargs", "-P", str(args.ranks), "-n", "1", "sh", "-c", script],
-                             env, input="\n".join(map(str, confs)))
+                    w, c = _run(["xargs", "-P", str(args.ranks), "-n", "1", "sh", "-c", script],
+                             env, input="\n".join(map(str, confs)), cwd=cwd)
                 load1 = os.getloadavg()[0]
                 walls[mode] = w
                 import h5py
@@ -127,11 +136,13 @@ def main() -> int:
                 rows.append(dict(base, timestamp=dt.datetime.now(dt.UTC).isoformat(
                     timespec="seconds"), config=args.config, config_sha=config_sha(spec.text),
                     key=args.key, members=n, ranks=args.ranks, ranks_per_member=1,
-                    mode=mode, round=rnd, wall_s=f"{w:.3f}",
-                    members_per_min=f"{n / w * 60:.2f}", failed=failed,
+                    mode=mode, round=rnd, wall_s=f"{w:.3f}", cpu_s=f"{c:.3f}",
+                    members_per_min=f"{n / w * 60:.2f}",
+                    members_per_cpu_min=f"{n / c * 60:.2f}", failed=failed,
                     load1_before=f"{load0:.2f}", load1_after=f"{load1:.2f}"))
                 print(f"round {rnd} {mode}: {n} members in {w:.2f} s = {n / w * 60:.1f} "
-                      f"members/min (load {load0:.1f} -> {load1:.1f})", flush=True)
+                      f"members/min; CPU {c:.2f} s = {n / c * 60:.1f} members per CPU-minute "
+                      f"(load {load0:.1f} -> {load1:.1f})", flush=True)
             same = all(_same(ens / f"member-{i:04d}.h5", sep / f"member-{i:04d}.h5")
                        for i in range(n) if (sep / f"member-{i:04d}.h5").exists())
             print(f"round {rnd}: ensemble {walls['separate'] / walls['ensemble']:.2f}x the "

@@ -90,16 +90,20 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def timed(argv: list[str], env: dict) -> tuple[float, float]:
-    """``(wall, cpu)`` seconds of one child process; RunError if it fails."""
+def timed(argv: list[str], env: dict, cwd: str | None = None) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of one child process (run in ``cwd``); RunError if it fails.
+
+    ``python -m`` puts the current folder first on ``sys.path``: to time the
+    tree ``PYTHONPATH`` names, run the child in a folder without a ``parnft``.
+    """
     c0 = _children_cpu()
-    wall = _wall(argv, env)
+    wall = _wall(argv, env, cwd)
     return wall, _children_cpu() - c0
 
 
-def _wall(argv: list[str], env: dict) -> float:
+def _wall(argv: list[str], env: dict, cwd: str | None = None) -> float:
     t0 = time.perf_counter()
-    res = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
+    res = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     t1 = time.perf_counter()
     if res.returncode != 0:
