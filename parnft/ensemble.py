@@ -40,7 +40,7 @@ import time as _time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, OutputError, ParnftError
+from .errors import ConfigError, Interrupted, OutputError, ParnftError
 
 log = logging.getLogger("parnft")
 
@@ -171,7 +171,11 @@ def _advance(sim, writer, comm) -> None:
 
 def run_member(i: int, row: list[str], base: str, conf: str, keys: list[str], outdir: str,
                group, *, procs=None, rng="counter", halo="overlap") -> MemberResult:
-    """Run member ``i`` on ``group`` (collective over the group); never raises ParnftError.
+    """Run member ``i`` on ``group`` (collective over the group).
+
+    A failure is recorded in the result, never raised, except
+    :class:`~parnft.errors.Interrupted` (a signal stops the sweep; the
+    member's file is closed marked incomplete).
 
     Returns
     -------
@@ -205,6 +209,8 @@ def run_member(i: int, row: list[str], base: str, conf: str, keys: list[str], ou
                 writer.close(None, complete=False)
             except Exception:  # noqa: BLE001 - keep the member's own error
                 pass
+        if isinstance(exc, Interrupted):
+            raise  # a signal stops the whole sweep, not one member
     finally:
         if sim is not None:
             res.steps, res.compile_s = sim.n, sim.stats.compile
