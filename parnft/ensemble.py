@@ -254,6 +254,11 @@ def run_ensemble(conf: str, keys: list[str], rows: list[list[str]], comm, *,
     from .parallel.ensemble import assign_members, check_group_size, split_groups
 
     check_group_size(comm.Get_size(), ranks_per_member)
+    if procs is not None and procs[0] * procs[1] != ranks_per_member:
+        raise ConfigError(f"--procs {procs[0]}x{procs[1]}: a member runs on "
+                          f"--ranks-per-member {ranks_per_member} ranks, not "
+                          f"{procs[0] * procs[1]}; give a process grid of {ranks_per_member} "
+                          "ranks or leave --procs out")
     outdir = outdir or str(Path(conf).with_suffix("")) + "-sweep"
     base = bcast_result(comm, _prepare, conf, keys, rows, outdir)
     index = os.path.join(outdir, "index.h5")

@@ -113,6 +113,8 @@ def test_command_errors_run_nothing(conf, tmp_path, capsys):
     assert "matches no key" in capsys.readouterr().err
     assert main(["sweep", conf, "--set", "Coupling.2.nu=1,2", "-R", "2", "-o", out]) == 2
     assert "--ranks-per-member 2" in capsys.readouterr().err
+    assert main(["sweep", conf, "--set", "Coupling.2.nu=1,2", "--procs", "2x1", "-o", out]) == 2
+    assert "--procs 2x1: a member runs on --ranks-per-member 1" in capsys.readouterr().err
     broken = tmp_path / "broken.conf"
     broken.write_text(MODEL.replace("Sigma: 0.0038", "Sigma: -1"))
     assert main(["sweep", str(broken), "--set", "Coupling.2.nu=1,2", "-o", out]) == 2
