@@ -18,7 +18,8 @@ COLUMNS = (
     "procs", "oversubscribed", "halo", "nodes", "nodes_per_rank", "steps", "repeat", "wall_s",
     "compute_s", "halo_s", "output_s", "compile_s", "node_steps_per_s",
     "node_steps_per_s_per_rank", "max_rss_mb", "rss_mb_per_rank", "bytes_per_node_step",
-    "stream_triad_gbs", "bandwidth_fraction",
+    "stream_triad_gbs", "bandwidth_fraction", "load1", "import_floor_s", "startup_s",
+    "startup_excess_s", "import_floor_cpu_s", "startup_cpu_s",
 )
 
 
@@ -100,12 +101,38 @@ def append_rows(path: str, rows: list[dict]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
+    if not new:
+        _upgrade_header(path)
     with open(path, "a", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
         if new:
             w.writeheader()
         for r in rows:
             w.writerow({k: _cell(r.get(k, "")) for k in COLUMNS})
+
+
+def _upgrade_header(path: Path) -> None:
+    """Rewrite a CSV whose header is an older (shorter) :data:`COLUMNS` with the new one.
+
+    Columns are only ever appended to :data:`COLUMNS`, so an older file's
+    rows keep their values and leave the new columns empty. A file with any
+    other header is left alone (and :func:`append_rows` refuses it).
+    """
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = tuple(rows[0]) if rows else ()
+    if header == COLUMNS:
+        return
+    if header != COLUMNS[:len(header)]:
+        raise ValueError(f"{path}: its header is not parnft bench's columns; append to "
+                         "a new CSV file instead")
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for r in rows[1:]:
+            w.writerow(r + [""] * (len(COLUMNS) - len(r)))
+    os.replace(tmp, path)
 
 
 def _cell(v):

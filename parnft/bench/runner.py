@@ -8,6 +8,12 @@ The STREAM-triad bandwidth is measured by all ranks together (the bandwidth
 they share), once per invocation, and the model's memory traffic per
 node-step is counted from its compiled step (:mod:`parnft.bench.roofline`),
 so each row says what fraction of the machine's memory limit it reached.
+With ``startup=N`` rank 0 also times N alternating pairs of the import floor
+and a one-step ``parnft run`` process (:mod:`parnft.bench.startup`) before
+the timed runs, for the ``import_floor_s``, ``startup_s`` and
+``startup_excess_s`` columns (and the processes' CPU times,
+``import_floor_cpu_s``, ``startup_cpu_s``) of the first row; every row has the 1-minute
+load average (``load1``) taken at its end, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -111,7 +117,7 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                  grid: tuple[int, int] | None = None, out: str | None = None,
                  procs=None, halo: str = "overlap", rng: str = "counter", label: str = "",
                  series: str = "single", stream: bool = True,
-                 pingpong: bool = False) -> list[dict]:
+                 pingpong: bool = False, startup: int = 0) -> list[dict]:
     """Run ``path`` ``repeat`` times on ``comm`` and return the CSV rows (rank 0).
 
     Parameters
@@ -139,6 +145,9 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
         On 2+ ranks, also time a ping-pong of this model's halo message sizes
         (:func:`parnft.bench.pingpong.halo_pingpong`); the result goes into the
         first row under the non-CSV key ``"_pingpong"``.
+    startup : int
+        Pairs of start-up measurements (0: none), by rank 0 while the other
+        ranks wait (:func:`parnft.bench.startup.measure_startup`).
 
     Returns
     -------
@@ -155,6 +164,11 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
     over = comm.allreduce(host_ranks > physical_cores(), op=_lor())
     scratch = _scratch(comm)
     rows, traffic = [], None
+    boot = None
+    if startup > 0:
+        from .startup import measure_startup
+
+        boot = bcast_result(comm, measure_startup, spec, startup)  # rank 0 runs it
     try:
         for i in range(repeat):
             target = out if (out and i == repeat - 1) else os.path.join(scratch, f"run{i}.h5")
@@ -187,6 +201,11 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                     row["bandwidth_fraction"] = traffic * rate / (gbs * 1e9)
             if i == 0 and pp is not None:
                 row["_pingpong"] = pp
+            if i == 0 and boot is not None:
+                row.update(import_floor_s=boot.import_floor, startup_s=boot.startup,
+                           startup_excess_s=boot.excess, import_floor_cpu_s=boot.floor_cpu,
+                           startup_cpu_s=boot.startup_cpu)
+            row["load1"] = os.getloadavg()[0]
             rows.append(row)
             log.info("%s: %d ranks, %.3f s, %.3g node-steps/s", spec.path, size,
                      res["wall"], rate)

@@ -4,6 +4,8 @@
   config on the job's ranks and append one CSV row per run (rank 0).
 * ``parnft bench --strong|--weak --ranks 1,2,4 CONF ...``: launch the series,
   one MPI job per run (rank counts interleaved over the repeats).
+* ``parnft bench CONF --startup N``: also time N pairs of the import floor and
+  a one-step ``parnft run`` process, measured alternately in this invocation.
 * ``parnft bench plot FILE.csv [--out DIR]``: speed-up, efficiency and
   roofline PNGs.
 """
@@ -22,6 +24,11 @@ DEFAULT_CSV = "benchmarks/results/bench.csv"
 
 def _print_rows(rows) -> None:
     for r in rows:
+        if r.get("startup_s") not in (None, ""):
+            print(f"{r['config']}: start-up {r['startup_s']:.3f} s (one-step `parnft run` "
+                  f"process) against an import floor of {r['import_floor_s']:.3f} s: "
+                  f"+{r['startup_excess_s']:.3f} s (medians; CPU {r['startup_cpu_s']:.3f} "
+                  f"against {r['import_floor_cpu_s']:.3f} s; load {r['load1']:.2f})")
         frac = r.get("bandwidth_fraction")
         extra = f", {100 * frac:.1f}% of STREAM triad" if isinstance(frac, float) else ""
         print(f"{r['config']}: {r['ranks']} rank(s) ({r['procs']}), {r['nodes']} nodes x "
@@ -71,7 +78,8 @@ def cmd_bench(args) -> int:
         rows = bench_config(conf, comm, repeat=args.repeat, time=args.time, grid=grid,
                             out=args.output, procs=procs, halo=args.halo, rng=args.rng,
                             label=args.label, series=args.series,
-                            stream=not args.no_stream, pingpong=comm.Get_size() > 1)
+                            stream=not args.no_stream, pingpong=comm.Get_size() > 1,
+                            startup=args.startup)
         if comm.Get_rank() == 0:
             append_rows(args.csv, rows)
             _print_rows(rows)
@@ -138,6 +146,10 @@ def register(sub) -> None:
                    help=argparse.SUPPRESS)
     b.add_argument("--no-stream", action="store_true",
                    help="skip the STREAM-triad measurement (no bandwidth fraction)")
+    b.add_argument("--startup", type=int, default=0, metavar="N",
+                   help="also time N alternating pairs of the import floor (numpy, numba, "
+                   "h5py, mpi4py with MPI) and a one-step `parnft run` process (columns "
+                   "import_floor_s, startup_s, startup_excess_s; default 0: not measured)")
     add_run_options(b)
     g = b.add_argument_group("scaling series (one MPI job per run, rank counts interleaved)")
     kind = g.add_mutually_exclusive_group()

@@ -1,7 +1,9 @@
 """``parnft jobs``: SLURM batch scripts for runs, scaling series and sweeps.
 
 * ``parnft jobs render KIND CONF... [options] [-o job.sbatch]``: write a batch
-  script (``single``, ``strong``, ``weak`` or ``sweep``) to stdout or a file.
+  script (``single``, ``strong``, ``weak`` or ``sweep``; a sweep as a job
+  array or, with ``--mode ensemble``, one ``parnft sweep`` job) to stdout or a
+  file.
 * ``parnft jobs config BASE.conf (--set KEY=VALUE | --task I --params FILE)
   -o OUT.conf``: a config with values replaced by key path (what a sweep's
   array task runs); prints the settings.
@@ -41,7 +43,8 @@ def cmd_render(args) -> int:
         procs=args.procs, halo=args.halo, label=args.label, no_stream=args.no_stream,
         ranks=_ranks(args.ranks) if args.ranks else None,
         nodes_per_rank=args.nodes_per_rank, sweep=args.sweep, params=args.params,
-        array_limit=args.array_limit, sbatch=args.sbatch, workdir=args.workdir,
+        array_limit=args.array_limit, mode=args.mode,
+        ranks_per_member=args.ranks_per_member, sbatch=args.sbatch, workdir=args.workdir,
         check=not args.no_check)
     text = render(opts)
     if args.output and args.output != "-":
@@ -162,6 +165,11 @@ def register(sub) -> None:
     s.add_argument("--params", metavar="FILE", help="parameter list: a header line of key "
                    "paths, then one row of values per array task")
     s.add_argument("--array-limit", type=int, help="most array tasks at once")
+    s.add_argument("--mode", choices=("array", "ensemble"), default="array",
+                   help="sweep as a job array, one task per row (default), or as one "
+                   "ensemble job running parnft sweep on all tasks")
+    s.add_argument("-R", "--ranks-per-member", type=int, default=1, metavar="R",
+                   help="ensemble: ranks per member (default 1; divides the task count)")
     r.add_argument("--no-check", action="store_true",
                    help="do not read the configs now (paths valid only on the cluster)")
     r.set_defaults(func=cmd_render)

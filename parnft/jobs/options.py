@@ -24,6 +24,8 @@ from . import sweep as sw
 
 KINDS = ("single", "strong", "weak", "sweep")
 LAUNCHERS = ("srun", "mpirun")
+#: How a sweep runs: a job array (one task per row) or one ensemble job (``parnft sweep``).
+MODES = ("array", "ensemble")
 #: sbatch --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
 _TIME = re.compile(r"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+(:\d{1,2}){0,2})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -80,6 +82,12 @@ class JobOptions:
         Parameter list file of a sweep (header line of keys, one row per task).
     array_limit : int or None
         Most array tasks running at once (``--array=0-N%LIMIT``).
+    mode : str
+        A sweep as a job ``array`` (default: one array task per row, each a
+        ``parnft bench``) or as one ``ensemble`` job: a single launch of
+        ``parnft sweep`` on all tasks, in groups of ``ranks_per_member``.
+    ranks_per_member : int
+        Ranks per member of an ensemble (must divide the task count).
     sbatch : list of str
         More ``#SBATCH`` options, verbatim (``--mem=4G``, ``--constraint=x``).
     workdir : str or None
@@ -117,6 +125,8 @@ class JobOptions:
     sweep: list[str] = field(default_factory=list)
     params: str | None = None
     array_limit: int | None = None
+    mode: str = "array"
+    ranks_per_member: int = 1
     sbatch: list[str] = field(default_factory=list)
     workdir: str | None = None
     check: bool = True
@@ -171,6 +181,7 @@ def _check_basic(o: JobOptions) -> None:
     if o.kind != "sweep" and (o.sweep or o.params):
         raise _fail("--sweep/--params", " ".join(o.sweep) or o.params,
                     f"only a sweep job takes them, not {o.kind}", "use KIND sweep")
+    _check_mode(o)
     if o.kind == "weak" and o.grid:
         raise _fail("--grid", o.grid, "a weak series sets the grid per point",
                     "give --nodes-per-rank NXxNY instead")
@@ -190,6 +201,34 @@ def _check_basic(o: JobOptions) -> None:
     if len(set(stems)) != len(stems):
         raise _fail("CONF", " ".join(o.configs), "two configs share a file name, so their "
                     "outputs would overwrite each other", "rename one of them")
+
+
+def _check_mode(o: JobOptions) -> None:
+    """A sweep's mode and the options only one mode takes."""
+    if o.mode not in MODES:
+        raise _fail("--mode", o.mode, "unknown sweep mode", "use array or ensemble")
+    if o.kind != "sweep" and (o.mode != "array" or o.ranks_per_member != 1):
+        raise _fail("--mode/--ranks-per-member", o.mode, f"only a sweep job takes them, "
+                    f"not {o.kind}", "use KIND sweep")
+    if o.mode != "ensemble":
+        if o.ranks_per_member != 1:
+            raise _fail("--ranks-per-member", o.ranks_per_member, "only an ensemble sweep "
+                        "takes it", "add --mode ensemble")
+        return
+    r, total = o.ranks_per_member, o.nodes * o.tasks_per_node
+    if not isinstance(r, int) or r < 1 or total % r:
+        raise _fail("--ranks-per-member", r, f"must divide the allocation's {total} tasks "
+                    f"({o.nodes} node(s) x {o.tasks_per_node})",
+                    "choose a divisor, or change --nodes/--tasks-per-node")
+    for opt, bad in (("--array-limit", o.array_limit is not None), ("--repeat", o.repeat != 1),
+                     ("--sim-time", o.sim_time is not None), ("--grid", bool(o.grid)),
+                     ("--csv", bool(o.csv)), ("--no-stream", o.no_stream),
+                     ("--label", bool(o.label))):
+        if bad:
+            raise _fail(opt, getattr(o, opt[2:].replace("-", "_"), ""),
+                        "an ensemble runs parnft sweep, which does not take it (members "
+                        "run the config as given and write no bench rows)",
+                        "leave it out, or use --mode array")
 
 
 def _ranks(o: JobOptions) -> list[int]:
@@ -341,7 +380,8 @@ def command_line(o: JobOptions) -> str:
              "repeat": "--repeat", "sim_time": "--sim-time", "grid": "--grid",
              "procs": "--procs", "halo": "--halo", "label": "--label",
              "nodes_per_rank": "--nodes-per-rank", "params": "--params",
-             "array_limit": "--array-limit", "workdir": "--workdir"}
+             "array_limit": "--array-limit", "workdir": "--workdir", "mode": "--mode",
+             "ranks_per_member": "--ranks-per-member"}
     default = JobOptions(o.kind, o.configs)
     for name, flag in flags.items():
         v = getattr(o, name)

@@ -23,6 +23,8 @@ _SUMMARY = {
     "strong": "strong scaling, the same grid on each rank count",
     "weak": "weak scaling, the same tile size on each rank count",
     "sweep": "parameter sweep as a job array, one task per parameter set",
+    "sweep-ensemble": "parameter sweep as one ensemble (parnft sweep): groups of ranks "
+                      "run the members side by side",
 }
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -42,6 +44,14 @@ def _bench_options(o: JobOptions) -> str:
         opts.append(f"--procs {shlex.quote(o.procs)}")
     if o.no_stream:
         opts.append("--no-stream")
+    return " " + " ".join(opts)
+
+
+def _sweep_options(o: JobOptions) -> str:
+    """Options of ``parnft sweep`` in an ensemble job (besides table, R and output)."""
+    opts = [f"--halo {o.halo}"]
+    if o.procs:
+        opts.append(f"--procs {shlex.quote(o.procs)}")
     return " " + " ".join(opts)
 
 
@@ -76,11 +86,13 @@ def render(o: JobOptions, command: str | None = None) -> str:
         allocation cannot hold, or a config (or sweep variant) that is not valid.
     """
     ranks, points, keys, rows = check(o)
+    ensemble = o.kind == "sweep" and o.mode == "ensemble"
+    body_name = "sweep-ensemble" if ensemble else o.kind
     name = o.job_name or f"parnft-{o.kind}"
     outdir = o.outdir or f"runs/{name}"
     if o.csv:
         csv = dq(o.csv)
-    elif o.kind == "sweep":
+    elif o.kind == "sweep" and not ensemble:
         csv = '"$OUT/bench-task${SLURM_ARRAY_TASK_ID:-0}.csv"'
     else:
         csv = '"$OUT/bench.csv"'
@@ -91,7 +103,7 @@ def render(o: JobOptions, command: str | None = None) -> str:
         lines.append(f"#SBATCH --account={o.account}")
     if o.workdir:
         lines.append(f"#SBATCH --chdir={o.workdir}")
-    if o.kind == "sweep":
+    if o.kind == "sweep" and not ensemble:
         limit = f"%{o.array_limit}" if o.array_limit else ""
         lines.append(f"#SBATCH --array=0-{len(rows) - 1}{limit}")
     lines += [f"#SBATCH {s}" for s in o.sbatch]
@@ -101,18 +113,18 @@ def render(o: JobOptions, command: str | None = None) -> str:
         launcher = "mpirun"
     largs = " ".join(shlex.quote(a) for a in shlex.split(o.launcher_args or ""))
     header = _fill((TEMPLATES / "header.sh").read_text(), {
-        "kind": o.kind, "summary": _SUMMARY[o.kind],
+        "kind": o.kind, "summary": _SUMMARY[body_name],
         "command": " ".join((command or command_line(o)).split("\n")),
         "version": _version(), "job_name": name, "nodes": str(o.nodes),
         "tasks_per_node": str(o.tasks_per_node), "time_limit": o.time_limit,
-        "log": "%x-%A_%a.out" if o.kind == "sweep" else "%x-%j.out",
+        "log": "%x-%A_%a.out" if o.kind == "sweep" and not ensemble else "%x-%j.out",
         "sbatch_lines": "\n".join(lines) if lines else "# (no partition/account set)",
         "module_lines": "\n".join(o.module_lines) if o.module_lines else "# (none)",
         "parnft": dq(o.parnft or default_parnft()), "outdir": dq(outdir), "csv": csv,
         "launcher": launcher, "launcher_echo": launcher,
         "launcher_args": largs + " " if largs else "",
     })
-    body = _fill((TEMPLATES / f"{o.kind}.sh").read_text(), {
+    body = _fill((TEMPLATES / f"{body_name}.sh").read_text(), {
         "header": header.rstrip("\n"),
         "ntasks": str(o.nodes * o.tasks_per_node),
         "configs": "\n".join(f"  {dq(c)}" for c in o.configs),
@@ -123,6 +135,8 @@ def render(o: JobOptions, command: str | None = None) -> str:
         "table": format_table(keys, rows) if rows else "",
         "bench_options": _bench_options(o),
         "label": shlex.quote(o.label or name),
+        "ranks_per_member": str(o.ranks_per_member),
+        "sweep_options": _sweep_options(o),
     })
     return body
 

@@ -243,8 +243,10 @@ def set_values(text: str, values: dict[str, str], where: str = "<config>") -> st
     return text
 
 
-def parse_sweep(option: str) -> tuple[str, list[str]]:
+def parse_sweep(option: str, flag: str = "--sweep") -> tuple[str, list[str]]:
     """Parse one ``--sweep KEY=v1,v2,...`` option into the key and its values.
+
+    ``flag`` names the option in messages (``parnft sweep`` calls it ``--set``).
 
     Raises
     ------
@@ -254,12 +256,12 @@ def parse_sweep(option: str) -> tuple[str, list[str]]:
     key, eq, vals = option.partition("=")
     values = [v.strip() for v in vals.split(",")]
     if not eq or not key.strip() or not all(values):
-        raise ConfigError(f"--sweep {option!r}: expected KEY=v1,v2,... such as "
+        raise ConfigError(f"{flag} {option!r}: expected KEY=v1,v2,... such as "
                           "Propagator.1.gamma=100,116,130 (no empty values)")
     return key.strip(), values
 
 
-def sweep_table(options: list[str]) -> tuple[list[str], list[list[str]]]:
+def sweep_table(options: list[str], flag: str = "--sweep") -> tuple[list[str], list[list[str]]]:
     """The table of ``--sweep`` options: every combination of their values.
 
     Parameters
@@ -267,6 +269,8 @@ def sweep_table(options: list[str]) -> tuple[list[str], list[list[str]]]:
     options : list of str
         ``KEY=v1,v2,...`` strings; with several, the Cartesian product is
         taken, the last key varying fastest.
+    flag : str
+        The option's name in messages.
 
     Returns
     -------
@@ -274,10 +278,10 @@ def sweep_table(options: list[str]) -> tuple[list[str], list[list[str]]]:
     rows : list of list of str
         One row (one array task) per combination.
     """
-    parsed = [parse_sweep(o) for o in options]
+    parsed = [parse_sweep(o, flag) for o in options]
     keys = [k for k, _ in parsed]
     if len(set(keys)) != len(keys):
-        raise ConfigError(f"--sweep: a key is given twice ({', '.join(keys)}); give each "
+        raise ConfigError(f"{flag}: a key is given twice ({', '.join(keys)}); give each "
                           "key once with all its values")
     rows = [list(r) for r in itertools.product(*(v for _, v in parsed))]
     return keys, rows
@@ -287,7 +291,8 @@ def read_table(source: str | Path, text: str | None = None) -> tuple[list[str], 
     """Read a parameter list: a header line of key paths, then one row per task.
 
     Fields are separated by tabs when a line has a tab (so a list value may
-    contain spaces), else by whitespace. Blank lines and lines starting with
+    contain spaces), else by commas when it has a comma (a ``.csv`` file),
+    else by whitespace. Blank lines and lines starting with
     ``#`` are skipped.
 
     Parameters
@@ -316,8 +321,7 @@ def read_table(source: str | Path, text: str | None = None) -> tuple[list[str], 
                               "check the path") from exc
     lines = [(n, ln) for n, ln in enumerate(text.splitlines(), 1)
              if ln.strip() and not ln.lstrip().startswith("#")]
-    split = [(n, [f.strip() for f in (ln.split("\t") if "\t" in ln else ln.split())])
-             for n, ln in lines]
+    split = [(n, [f.strip() for f in _fields(ln)]) for n, ln in lines]
     if len(split) < 2:
         raise ConfigError(f"parameter list {source}: needs a header line of key paths "
                           "(e.g. Propagator.1.gamma Coupling.2.nu) and at least one row")
@@ -329,6 +333,15 @@ def read_table(source: str | Path, text: str | None = None) -> tuple[list[str], 
                               f"{len(keys)} keys ({' '.join(keys)}); give one value per key")
         rows.append(fields)
     return keys, rows
+
+
+def _fields(line: str) -> list[str]:
+    """A table line's fields: tab-, else comma-, else whitespace-separated."""
+    if "\t" in line:
+        return line.split("\t")
+    if "," in line:
+        return line.split(",")
+    return line.split()
 
 
 def format_table(keys: list[str], rows: list[list[str]]) -> str:

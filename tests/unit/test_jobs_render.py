@@ -156,7 +156,56 @@ def test_render_sweep_embeds_the_table(tmp_path):
     assert 'CSV="$OUT/bench-task${SLURM_ARRAY_TASK_ID:-0}.csv"' in text
 
 
+def test_render_sweep_ensemble_is_one_parnft_sweep_launch(tmp_path):
+    text = render(JobOptions("sweep", [str(SMALL)], tasks_per_node=4, mode="ensemble",
+                             ranks_per_member=2, procs="2x1",
+                             sweep=["Propagator.1.gamma=20,30", "Coupling.1.nu=1e-4,2e-4"]))
+    _bash_ok(text, tmp_path)
+    assert "#SBATCH --array" not in text and "#SBATCH --output=%x-%j.out" in text
+    launches = [ln for ln in text.splitlines() if ln.startswith("launch ")]
+    assert len(launches) == 1 and '"$PARNFT" sweep "$BASE" --table "$table"' in launches[0]
+    assert ('--ranks-per-member 2 -o "$OUT/$name-sweep" --halo overlap --procs 2x1 || rc=$?'
+            in text)
+    table = text.split("<<'PARNFT_SWEEP_TABLE'\n")[1].split("PARNFT_SWEEP_TABLE")[0]
+    assert sw.read_table("t", table) == (["Propagator.1.gamma", "Coupling.1.nu"],
+                                         [["20", "1e-4"], ["20", "2e-4"], ["30", "1e-4"],
+                                          ["30", "2e-4"]])
+    assert "ensemble" in text.splitlines()[1]
+
+
+def test_rendered_ensemble_job_runs(tmp_path):
+    """The ensemble script, launched by mpirun outside SLURM, runs the members."""
+    import h5py
+
+    conf = tmp_path / "small.conf"
+    conf.write_text(SMALL.read_text())
+    text = render(JobOptions("sweep", [str(conf)], tasks_per_node=2, mode="ensemble",
+                             launcher="mpirun", outdir=str(tmp_path / "o"),
+                             sweep=["Propagator.1.gamma=20,30,40"]))
+    job = tmp_path / "job.sbatch"
+    job.write_text(text)
+    from parnft.bench.startup import singleton_env
+
+    # this process may be an MPI singleton already: the job must not inherit its variables
+    res = subprocess.run(["bash", str(job)], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env=singleton_env())
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    with h5py.File(tmp_path / "o" / "small-sweep" / "index.h5", "r") as f:
+        assert [s.decode() for s in f["status"][()]] == ["ok"] * 3
+        assert list(f["group"][()]) == [0, 1, 0]  # 2 ranks, 1 per member: round robin
+
+
 @pytest.mark.parametrize("opts, message", [
+    (dict(kind="sweep", sweep=["gamma=1"], mode="batch"), "--mode 'batch': unknown sweep"),
+    (dict(kind="single", mode="ensemble"), "only a sweep job takes them, not single"),
+    (dict(kind="sweep", sweep=["gamma=1"], ranks_per_member=2),
+     "--ranks-per-member 2: only an ensemble sweep takes it"),
+    (dict(kind="sweep", sweep=["gamma=1"], mode="ensemble", ranks_per_member=3,
+          tasks_per_node=4), "--ranks-per-member 3: must divide the allocation's 4 tasks"),
+    (dict(kind="sweep", sweep=["gamma=1"], mode="ensemble", array_limit=2),
+     "--array-limit 2: an ensemble runs parnft sweep"),
+    (dict(kind="sweep", sweep=["gamma=1"], mode="ensemble", sim_time=0.01),
+     "--sim-time 0.01: an ensemble runs parnft sweep"),
     (dict(kind="nightly"), "KIND 'nightly': unknown job kind; use one of single"),
     (dict(launcher="mpiexec"), "--launcher 'mpiexec': unknown launcher; use srun or mpirun"),
     (dict(srun_mpi="pmix --x"), "--srun-mpi 'pmix --x': not an MPI plugin name"),
