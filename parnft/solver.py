@@ -428,6 +428,16 @@ class Simulation:
         """RunError (exit 3) when a firing rate or a buffered output sample is not finite."""
         o = self.outputs
         bad = o.first_nonfinite()
+        if self.tiling.size > 1:
+            # a chunk boundary is the same step on every rank: agree, so no rank is left
+            # waiting in the next chunk's exchange for one that stopped
+            from mpi4py import MPI
+
+            local = bad is not None or any(not np.all(np.isfinite(p.q))
+                                           for p in self.ctx.populations.values())
+            if self.comm.allreduce(local, op=MPI.LOR) and not local:
+                raise RunError(f"{self.spec.path}: the model diverged on another rank at "
+                               f"step {self.n} (that rank names the field and node)")
         if bad is not None:
             trace, row, col = bad
             node = int(trace.nodes[col]) if len(trace.nodes) > col else 0

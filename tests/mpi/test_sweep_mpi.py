@@ -139,7 +139,9 @@ def test_members_are_bitwise_their_own_runs(shared_dir, ranks_per_member):
             with pytest.raises(RunError) as err:
                 run(os.path.join(out, f"member-{DIVERGES:04d}.conf"),
                     os.path.join(shared_dir, "div.h5"), comm=MPI.COMM_SELF, progress=False)
-            assert str(err.value) == ds["error"].values[DIVERGES]
+            # the same message (a run also names its partial file, which differs)
+            mine = str(err.value).split("; the samples so far")[0]
+            assert mine == ds["error"].values[DIVERGES].split("; the samples so far")[0]
     comm.Barrier()
 
 
