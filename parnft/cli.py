@@ -17,6 +17,7 @@ import sys
 
 from .commands import command_modules
 from .errors import ConfigError, Interrupted, ParnftError
+from .launch import singleton_defaults
 
 
 def _world():
@@ -48,6 +49,7 @@ def main(argv=None) -> int:
     rank and aborts the whole job (``MPI_Abort``) so no rank is left waiting.
     """
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    singleton_defaults()  # before MPI starts: a one-process run skips orted and UCX
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -39,9 +39,9 @@ from .config.spec import ModelSpec
 from .errors import Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
 from .model.base import STAGES, Call, Context
+from .model.catalog import lookup
 from .model.populations import make_population
 from .model.propagators import make_propagator
-from .model.registry import lookup
 from .outputs import OutputPlan
 from .parallel.stop import RunControl
 

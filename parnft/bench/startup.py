@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..launch import singleton_defaults
+
 #: What the import floor process runs.
 FLOOR_CODE = ("import numpy, numba, h5py\n"
               "from mpi4py import MPI\n"
@@ -69,12 +71,17 @@ class Startup:
 
 
 def singleton_env(env: dict | None = None) -> dict:
-    """``env`` (default ``os.environ``) without the MPI launcher's variables."""
+    """``env`` (default ``os.environ``) without the MPI launcher's variables.
+
+    With :func:`parnft.launch.singleton_defaults` applied, so the floor's
+    MPI initialisation is the one a ``parnft`` singleton gets.
+    """
     env = dict(os.environ if env is None else env)
     for k in list(env):
         if k.startswith(_LAUNCHER_PREFIXES) and k not in _KEEP:
             del env[k]
     env.setdefault("NUMBA_NUM_THREADS", "1")
+    singleton_defaults(env)  # what `parnft` itself sets, so the floor starts MPI alike
     return env
 
 

@@ -15,7 +15,7 @@ ORDER = 60
 
 
 def _doc(family: str, name: str) -> str:
-    from ..model.registry import lookup
+    from ..model.catalog import lookup
 
     try:
         doc = lookup(family, name).__doc__ or ""

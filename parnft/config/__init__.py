@@ -71,7 +71,7 @@ def read_config(path: str | Path, validate: bool = True) -> ModelSpec:
     StabilityError
         Instead of ConfigError when any problem is a Courant-condition violation.
     """
-    from parnft.config.nftsim import read_path
+    from parnft.config.read import read_path
 
     return read_path(path, validate=validate)
 
@@ -97,7 +97,7 @@ def parse_config(text: str, path: str = "<string>", validate: bool = True) -> Mo
     ConfigError, StabilityError
         As :func:`read_config`.
     """
-    from parnft.config.nftsim import read_text
+    from parnft.config.read import read_text
 
     return read_text(text, path=path, validate=validate)
 

@@ -19,14 +19,13 @@ sees everything wrong with a file at once.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from parnft.config import keys as K
-from parnft.errors import ConfigError, Problem, StabilityError
+from parnft.errors import ConfigError, Problem
 
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _WORD = re.compile(r"\S+")
@@ -199,36 +198,6 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
     return out
 
 
-def read_text(text: str, path: str = "<string>", validate: bool = True):
-    """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
-    # they import this module's types
-    from parnft.config import advice, blocks, build, checks, dynamics
-
-    rep = Reporter(path)
-    if control_characters(text, rep):
-        raise ConfigError(rep.problems)
-    header, words, last_line = tokenize(text)
-    seq = items(words)
-    plugins = dynamics.preload(seq, rep, path)  # their kinds must be known to the reader
-    root = blocks.interpret(seq, rep)
-    spec, broken = build.build(root, rep, path=path, text=text, header=header,
-                               last_line=last_line)
-    spec = dataclasses.replace(spec, plugins=plugins) if plugins else spec
-    problems = list(rep.problems)
-    warnings = list(rep.warnings)
-    if validate:
-        problems += checks.check(spec, skip=broken)
-        if not problems:
-            warnings += advice.warnings(spec)
-    problems.sort(key=lambda p: p.line)  # stable: same-line problems keep their order
-    if problems:
-        if any(checks.is_stability(p) for p in problems):
-            raise StabilityError(problems)
-        raise ConfigError(problems)
-    warnings.sort(key=lambda p: p.line)
-    return dataclasses.replace(spec, warnings=tuple(warnings))
-
-
 def control_characters(text: str, rep: Reporter) -> bool:
     """Report every line holding a control character (see ``_CONTROL``); True if any.
 
@@ -273,13 +242,3 @@ def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
                                    f"{limit / 2**20:.3g} MiB (or endless, like /dev/zero)",
                                    "give a .conf model file")])
     return data
-
-
-def read_path(path: str | Path, validate: bool = True):
-    """Read a model from a ``.conf`` file; see :func:`parnft.config.read_config`.
-
-    At most :data:`MAX_BYTES` are read. Bytes that are not UTF-8 become U+FFFD
-    (they are harmless in the free header and rejected as words elsewhere).
-    """
-    text = read_bytes(path).decode("utf-8", errors="replace")
-    return read_text(text, path=str(path), validate=validate)

@@ -86,6 +86,11 @@ class Param:
         return "any finite number"
 
 
+def positive(name: str, unit: str, default: float | None, doc: str = "") -> Param:
+    """A :class:`Param` that must be > 0 (time constants, rates, amplitudes)."""
+    return Param(name, unit, default, 0.0, math.inf, lo_open=True, doc=doc)
+
+
 @dataclass(frozen=True)
 class Choice:
     """A ``.conf`` key that takes one word from a fixed list.

@@ -20,7 +20,7 @@ from ..kernels.firing import ring_next
 from ..kernels.stimulus import stim_begin, stim_begin_nodes, stim_end, stim_end_nodes
 from . import dynamics
 from .base import Call, Component, Context, Ranged
-from .registry import lookup
+from .catalog import lookup
 from .soma import DynamicsSoma, initial_outputs, initial_rate
 
 

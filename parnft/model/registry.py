@@ -5,9 +5,11 @@ Usage in a component module::
     @register("propagator", "Wave")
     class Wave(Component): ...
 
-The solver looks kinds up here by the name the ``.conf`` file uses, so a new
-kind (a new propagator, a new firing response, a new stimulus) needs no change
-to the solver.
+The solver looks kinds up by the name the ``.conf`` file uses
+(:func:`parnft.model.catalog.lookup`, which imports the built-in member
+modules), so a new kind (a new propagator, a new firing response, a new
+stimulus) needs no change to the solver. This module imports nothing of
+parnft: member modules import it, never the other way round.
 """
 
 from __future__ import annotations
@@ -30,24 +32,8 @@ def register(family: str, *names: str):
     return deco
 
 
-def lookup(family: str, name: str) -> type:
-    """The class registered as ``name`` in ``family``; KeyError lists the known names."""
-    _load_builtin()
-    try:
-        return _REGISTRY[family][name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY[family]))
-        raise KeyError(f"no {family} kind {name!r} (known: {known})") from None
-
-
-def kinds(family: str) -> tuple[str, ...]:
-    """Names registered in ``family``."""
-    _load_builtin()
-    return tuple(sorted(_REGISTRY[family]))
-
-
-def _load_builtin() -> None:
-    # importing the modules runs their @register lines
-    from . import bursting, dendrite_ramp, stimuli_pulses  # noqa: F401, I001
-    from . import couplings, dendrites, firing, propagators, stimuli  # noqa: F401
-    from . import couplings_time, glutamate, plasticity  # noqa: F401
+def registered(family: str) -> dict[str, type]:
+    """The live name -> class table of ``family`` (filled by imported modules)."""
+    if family not in _REGISTRY:
+        raise ValueError(f"unknown component family {family!r}; known: {FAMILIES}")
+    return _REGISTRY[family]

@@ -141,6 +141,14 @@ def white_std(spec: StimulusSpec, ctx: Context, pop_length: float) -> float:
     return math.sqrt(8.0 * math.pi ** 3 * asd * asd / (ctx.dt * dx * dx))
 
 
+#: generator name -> {class: its twin drawing from that generator}; filled by
+#: the generator's module (parnft.model.stimuli_nftsim for "nftsim"), which
+#: imports this one, never the reverse
+RNG_TWINS: dict[str, dict[type, type]] = {}
+#: generators the classes of this module draw from themselves
+NATIVE_RNGS = ("counter",)
+
+
 @register("stimulus", "White")
 class White(Series):
     """Gaussian white noise, independent per node and step, N(Mean, sigma^2).
@@ -160,11 +168,13 @@ class White(Series):
         return self.kernel
 
     def __new__(cls, spec: StimulusSpec, pop, ctx: Context):
-        # rng="nftsim": build the mt19937_64 twin of this class instead (docs/rng.md)
-        if ctx.rng == "nftsim":
-            from .stimuli_nftsim import nftsim_class
-
-            cls = nftsim_class(cls)
+        # another generator (rng="nftsim": mt19937_64, docs/rng.md): build the twin
+        # class that a generator module registered for it (RNG_TWINS)
+        if ctx.rng not in NATIVE_RNGS:
+            if ctx.rng not in RNG_TWINS:
+                raise ValueError(f"no noise generator {ctx.rng!r} is loaded (known: "
+                                 f"{', '.join(sorted(NATIVE_RNGS + tuple(RNG_TWINS)))})")
+            cls = RNG_TWINS[ctx.rng].get(cls, cls)
         return super().__new__(cls)
 
     def __init__(self, spec: StimulusSpec, pop, ctx: Context):

@@ -46,7 +46,7 @@ from ..kernels.mt19937 import (
     series_white_nftsim,
 )
 from .base import Call, Context
-from .stimuli import White, WhiteCoherent
+from .stimuli import RNG_TWINS, White, WhiteCoherent
 
 
 def nftsim_white_std(spec: StimulusSpec, ctx: Context, pop_length: float,
@@ -144,12 +144,14 @@ class NftsimWhiteCoherent(_NftsimNoise, WhiteCoherent):
 
 
 _TWINS = {White: NftsimWhite, WhiteCoherent: NftsimWhiteCoherent}
+RNG_TWINS["nftsim"] = _TWINS
 
 
 def nftsim_class(cls: type) -> type:
     """The NFTsim-generator class to build for ``cls`` (``cls`` itself if it has none).
 
-    Called by ``White.__new__`` when ``ctx.rng == "nftsim"``; the returned
-    class is a subclass of ``cls``, so Python then runs its ``__init__``.
+    ``White.__new__`` builds it when ``ctx.rng == "nftsim"`` (through
+    ``RNG_TWINS``, filled at import of this module); it is a subclass of
+    ``cls``, so Python then runs its ``__init__``.
     """
     return _TWINS.get(cls, cls)

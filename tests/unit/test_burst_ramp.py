@@ -15,7 +15,7 @@ import pytest
 
 from parnft.config.spec import DendriteSpec, FiringSpec, Params
 from parnft.model.base import Context
-from parnft.model.registry import lookup
+from parnft.model.catalog import lookup
 from tests.refdata import nftsim_ref
 
 V_EFF, V_X, V_K = -0.066, 0.14, -0.095

@@ -20,6 +20,7 @@ from parnft.bench import startup as st
 from parnft.bench.provenance import COLUMNS, append_rows, read_rows
 from parnft.config import parse_config, read_config
 from parnft.kernels import libm_check as lc
+from parnft.launch import SINGLETON_MCA
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = """Start-up test model: one E population with a Wave propagator.
@@ -155,7 +156,8 @@ def test_one_step_variant_and_singleton_env(tmp_path):
     assert one.output.start == 0.0  # Start 0.001 lay beyond the one step
     env = st.singleton_env({"PMIX_RANK": "1", "OMPI_COMM_WORLD_SIZE": "2", "SLURM_PROCID": "0",
                             "OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin"})
-    assert env == {"OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin", "NUMBA_NUM_THREADS": "1"}
+    assert env == {"OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin", "NUMBA_NUM_THREADS": "1",
+                   **SINGLETON_MCA}  # the launcher's variables gone, parnft's singleton MPI set
 
 
 def test_bench_startup_columns(tmp_path, monkeypatch, capsys):

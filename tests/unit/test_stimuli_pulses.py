@@ -19,7 +19,7 @@ from parnft.config.spec import Params, StimulusSpec
 from parnft.errors import ConfigError
 from parnft.kernels.stimulus import stim_begin, stim_end
 from parnft.model.base import Context
-from parnft.model.registry import lookup
+from parnft.model.catalog import lookup
 
 TOL = {"rtol": 1e-13, "atol": 1e-13}
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 
 from parnft.kernels import inline
-from parnft.model.declare import Dynamics, Param, Var
+from parnft.model.declare import Dynamics, Param, Var, positive
 
 PI = math.pi
 
@@ -55,18 +55,14 @@ def timescale(p: dict) -> float:
     return min(p["tau"], p["tau_s"])
 
 
-def _pos(name, unit, default, doc):
-    return Param(name, unit, default, 0.0, math.inf, lo_open=True, doc=doc)
-
-
 KIND = Dynamics(
     name="CoombesByrne",
     params=(
-        _pos("tau", "s", 10e-3, "membrane time constant"),
-        _pos("tau_s", "s", 10e-3 / 0.95, "synaptic time constant (TVB: alpha = tau/tau_s)"),
+        positive("tau", "s", 10e-3, "membrane time constant"),
+        positive("tau_s", "s", 10e-3 / 0.95, "synaptic time constant (TVB: alpha = tau/tau_s)"),
         Param("kappa", "1", 1.0, 0.0, math.inf, doc="synaptic strength"),
         Param("eta", "1", 20.0, doc="centre of the Lorentzian excitabilities"),
-        _pos("Delta", "1", 0.5, "half width of the Lorentzian excitabilities"),
+        positive("Delta", "1", 0.5, "half width of the Lorentzian excitabilities"),
         Param("v_syn", "1", -10.0, doc="synaptic reversal potential (< 0: shunting inhibition)"),
         Param("local", "1", 1.0, 0.0, math.inf,
               doc="weight of the node's own rate in its synaptic drive"),

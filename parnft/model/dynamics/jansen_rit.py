@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 
 from parnft.kernels import inline
-from parnft.model.declare import Dynamics, Param, Var
+from parnft.model.declare import Dynamics, Param, Var, positive
 
 
 @inline
@@ -75,24 +75,20 @@ def timescale(p: dict) -> float:
     return 1.0 / max(p["a"], p["b"])
 
 
-def _pos(name, unit, default, doc):
-    return Param(name, unit, default, 0.0, math.inf, lo_open=True, doc=doc)
-
-
 KIND = Dynamics(
     name="JansenRit",
     params=(
-        _pos("A", "V", 3.25e-3, "excitatory PSP amplitude"),
-        _pos("a", "s^-1", 100.0, "excitatory synaptic rate (double pole at -a)"),
-        _pos("B", "V", 22e-3, "inhibitory PSP amplitude"),
-        _pos("b", "s^-1", 50.0, "inhibitory synaptic rate (double pole at -b)"),
+        positive("A", "V", 3.25e-3, "excitatory PSP amplitude"),
+        positive("a", "s^-1", 100.0, "excitatory synaptic rate (double pole at -a)"),
+        positive("B", "V", 22e-3, "inhibitory PSP amplitude"),
+        positive("b", "s^-1", 50.0, "inhibitory synaptic rate (double pole at -b)"),
         Param("C", "1", 135.0, 0.0, math.inf, doc="connectivity constant"),
         Param("c1", "1", 1.0, 0.0, math.inf, doc="C1/C: pyramidal -> excitatory interneurons"),
         Param("c2", "1", 0.8, 0.0, math.inf, doc="C2/C: excitatory interneurons -> pyramidal"),
         Param("c3", "1", 0.25, 0.0, math.inf, doc="C3/C: pyramidal -> inhibitory interneurons"),
         Param("c4", "1", 0.25, 0.0, math.inf, doc="C4/C: inhibitory interneurons -> pyramidal"),
-        _pos("e0", "s^-1", 2.5, "half the maximal firing rate"),
-        _pos("r", "V^-1", 560.0, "sigmoid steepness"),
+        positive("e0", "s^-1", 2.5, "half the maximal firing rate"),
+        positive("r", "V^-1", 560.0, "sigmoid steepness"),
         Param("v0", "V", 6e-3, doc="potential at half the maximal rate"),
     ),
     state=(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 
 from parnft.kernels import inline
-from parnft.model.declare import Dynamics, Param, Var
+from parnft.model.declare import Dynamics, Param, Var, positive
 
 PI = math.pi
 
@@ -64,18 +64,14 @@ def timescale(p: dict) -> float:
     return min(p["tau"], p["tau_s"])
 
 
-def _pos(name, unit, default, doc):
-    return Param(name, unit, default, 0.0, math.inf, lo_open=True, doc=doc)
-
-
 KIND = Dynamics(
     name="QIF",
     params=(
-        _pos("tau", "s", 7.5e-3, "membrane time constant"),
-        _pos("tau_s", "s", 2e-3, "synaptic time constant (alpha synapse)"),
+        positive("tau", "s", 7.5e-3, "membrane time constant"),
+        positive("tau_s", "s", 2e-3, "synaptic time constant (alpha synapse)"),
         Param("J", "1", -20.0, doc="synaptic weight, signed (< 0: inhibition)"),
         Param("eta", "1", 0.0, doc="centre of the Lorentzian excitabilities (the paper's I)"),
-        _pos("Delta", "1", 1.0, "half width of the Lorentzian excitabilities"),
+        positive("Delta", "1", 1.0, "half width of the Lorentzian excitabilities"),
         Param("local", "1", 1.0, 0.0, math.inf,
               doc="weight of the node's own rate in its synaptic drive"),
     ),
