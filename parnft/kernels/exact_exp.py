@@ -25,6 +25,7 @@ selecting the vectorised sigmoid (otherwise it keeps the libm call).
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, getcontext
 from functools import lru_cache
 
@@ -136,3 +137,19 @@ def exp_fast(x, tail, hbits):
     t = fma(r2 * r2, p45, t)
     scale = from_bits(sbits)
     return fma(scale, t, scale), ok
+
+
+@inline
+def exp_inline(x):
+    """exp(x) for any x: :func:`exp_fast` where it applies, else ``math.exp``.
+
+    For the right-hand sides of population kinds (sigmoids of Jansen-Rit,
+    Wilson-Cowan): no libm call, PLT hop or errno check for every argument in
+    2^-54 <= |x| < 512, and the same value on every machine (the table and the
+    fused multiply-adds are exact IEEE operations), equal to glibc's exp where
+    :func:`parnft.kernels.libm_check.agrees_with_libm` holds.
+    """
+    e, ok = exp_fast(x, _TAIL, _HBITS)
+    if ok:
+        return e
+    return math.exp(x)

@@ -35,13 +35,14 @@ from __future__ import annotations
 import math
 
 from parnft.kernels import inline
+from parnft.kernels.exact_exp import exp_inline
 from parnft.model.declare import Dynamics, Param, Var, positive
 
 
 @inline
 def sigmoid(v, e0, r, v0):
     """S(v) = 2 e0 / (1 + exp(r (v0 - v)))."""
-    return 2.0 * e0 / (1.0 + math.exp(r * (v0 - v)))
+    return 2.0 * e0 / (1.0 + exp_inline(r * (v0 - v)))
 
 
 @inline

@@ -38,15 +38,16 @@ from __future__ import annotations
 import math
 
 from parnft.kernels import inline
+from parnft.kernels.exact_exp import exp_inline
 from parnft.model.declare import Choice, Dynamics, Param, Var
 
 
 @inline
 def sigmoid(u, rho, theta, shifted):
     """logistic 1/(1 + exp(-rho (u - theta))), minus 1/(1 + exp(rho theta)) when ``shifted``."""
-    s = 1.0 / (1.0 + math.exp(-rho * (u - theta)))
+    s = 1.0 / (1.0 + exp_inline(-rho * (u - theta)))
     if shifted != 0.0:
-        s = s - 1.0 / (1.0 + math.exp(rho * theta))
+        s = s - 1.0 / (1.0 + exp_inline(rho * theta))
     return s
 
 
@@ -57,7 +58,7 @@ def gate(a, rho, theta, shifted, refr, form):
         return 1.0
     k = 1.0
     if shifted != 0.0:
-        k = 1.0 - 1.0 / (1.0 + math.exp(rho * theta))
+        k = 1.0 - 1.0 / (1.0 + exp_inline(rho * theta))
     return k - refr * a
 
 
