@@ -117,6 +117,24 @@ def test_absorbing_reflects_little():
     assert fraction < ABSORBING_BOUND
 
 
+def test_absorbing_plane_wave_at_normal_incidence():
+    """A plane pulse meeting the x edges head on: Mur's condition is exact there up to
+    the scheme's dispersion, so < 0.1 % comes back (measured 0.0015 %)."""
+    n, ny, steps, every = 96, 2, 400, 4
+    pulse = np.broadcast_to(gaussian(n, 1, (n - 1) / 2, 0.0, 3.0), (ny, n)).copy()
+    wide = np.zeros((ny, 3 * n))
+    wide[:, n:2 * n] = pulse
+    free, _, _ = simulate(pulse_conf(3 * n, ny, length=3 * LENGTH, steps=steps), wide, steps,
+                          every)
+    free = [f[:, n:2 * n] for f in free]
+    absorbing, _, _ = simulate(pulse_conf(n, ny, "x absorbing", steps), pulse, steps, every)
+    periodic, _, _ = simulate(pulse_conf(n, ny, "", steps), pulse, steps, every)
+    back_abs = sum(float(np.sum((a - f) ** 2)) for a, f in zip(absorbing, free, strict=True))
+    back_per = sum(float(np.sum((p - f) ** 2)) for p, f in zip(periodic, free, strict=True))
+    print(f"normal incidence: absorbing/periodic = {back_abs / back_per:.2e}")
+    assert back_abs / back_per < 1e-3
+
+
 def test_absorbing_keeps_uniform_steady_state():
     """phi = Q everywhere stays put with absorbing edges (Mur acts on phi - Q).
 
