@@ -26,7 +26,7 @@ The ghost corners are never written: the 5-point stencils read none (the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..kernels import inline
 
@@ -68,8 +68,8 @@ class BoundaryKind:
         ``field_fill(f, cur, sides, w, value, n)``: fill the ghost strips of
         ``sides`` (int64 array of side codes) of level ``cur[0]`` of ``f``
         with ghost width ``w``; ``value`` is the first parameter (0 when the
-        kind has none; ``n`` the step, unused). Used for every ghosted state field (e.g. diffusing
-        population variables).
+        kind has none; ``n`` the step, unused). Used for every ghosted state
+        field (e.g. diffusing population variables).
     wave_fill : numba kernel or None
         ``wave_fill(phi, qw, cur, sides, k, em, n)`` for the Wave propagator's
         phi (``qw`` is filled first by zero-gradient); None: ``field_fill``
@@ -77,8 +77,6 @@ class BoundaryKind:
     prime : numba kernel or None
         The fill of both levels at the start (the history a fill may read);
         None: ``field_fill``.
-    notes : dict
-        Free-form facts for the docs (e.g. ``{"reflection": ...}``).
     """
 
     name: str
@@ -88,4 +86,3 @@ class BoundaryKind:
     field_fill: object = None
     wave_fill: object = None
     prime: object = None
-    notes: dict = field(default_factory=dict)
