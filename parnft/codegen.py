@@ -247,6 +247,9 @@ class Exchange:
         Its ``ops``, ``counts``, ``displs``, ``handles``, ``state`` and ``times``.
     after_wait : list of Call
         overlap mode: the calls that read ghost cells (after the wait).
+    fills : list of Call
+        The boundary fills of the tile's global edges (:mod:`parnft.boundary`),
+        right after each wait's unpacking, in both modes.
     abi : str
         The MPI ABI facts the handle arrays follow (written into the source).
     """
@@ -257,6 +260,7 @@ class Exchange:
     gather: object = None
     after_wait: list = field(default_factory=list)
     abi: str = ""
+    fills: list = field(default_factory=list)
 
 
 def _body(plan: LoopPlan, calls: list[Call], strip) -> None:
@@ -284,6 +288,8 @@ def _halo_wait(plan: LoopPlan, ex: Exchange) -> None:
         plan.lines.append(f"            {unpack}({plan.array(h.recvbuf)}, {plan.array(h.plan)}, "
                           f"{k}, {plan.array(f)}, {plan.array(cur)})")
     plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
+    for c in ex.fills:  # physical boundaries on the global edges, after the exchange
+        plan.call(c)
 
 
 def _halo_start(plan: LoopPlan, ex: Exchange) -> None:

@@ -161,7 +161,7 @@ class Simulation:
             from mpi4py import MPI
 
             comm = MPI.COMM_SELF
-        self.tiling = Tiling(comm, spec.grid.shape, procs)
+        self.tiling = Tiling(comm, spec.grid.shape, procs, periods=spec.grid.boundary.periods)
         self.comm = self.tiling.comm
         self.stats = RunStats()
         self.ctx = ctx = Context(spec=spec, dt=spec.time.deltat, glb_shape=spec.grid.shape,
@@ -179,6 +179,10 @@ class Simulation:
         self.components = (list(ctx.couplings.values()) + list(ctx.populations.values())
                            + list(ctx.propagators.values()))
         self.wave_fields = [f for c in self.components for f in c.wave_fields()]
+        # physical boundaries: ghost fills on this tile's global edges, after every exchange
+        bnd, edges = spec.grid.boundary, self.tiling.edges
+        self.fills = [f for c in self.components for f in c.boundary_fills(bnd, edges)]
+        self._primes = [f for c in self.components for f in c.boundary_primes(bnd, edges)]
         # all-to-all inputs: gathered on several ranks; on one rank glob is the field itself
         self.gathers = [] if self.local_halo else [g for c in self.components
                                                    for g in c.gathers()]
@@ -210,7 +214,13 @@ class Simulation:
         if self.local_halo:
             calls += [Call(wave_fill_periodic, (phi, q, cur)) for phi, q, cur, _ in
                       self.wave_fields]
+            calls += self.fills
         return calls
+
+    def _fill_edges(self, calls=None) -> None:
+        """Run the boundary fills (default: :attr:`fills`) from Python, after an exchange."""
+        for c in self.fills if calls is None else calls:
+            c.kernel(*c.args, 0)
 
     def _compile(self) -> None:
         """Build the compiled loop(s) and fill the initial ghost frames (once)."""
@@ -223,6 +233,7 @@ class Simulation:
             self._loops = [_Loop(self.step_calls(), recs, strip)]
             for phi, q, cur, _ in self.wave_fields:
                 wave_fill_periodic(phi, q, cur, 0)
+            self._fill_edges(self._primes)
         else:
             from .parallel.allgather import Allgather
             from .parallel.halo import HaloExchange
@@ -239,6 +250,7 @@ class Simulation:
                 self._halo = HaloExchange(self.tiling, 2 * len(self.wave_fields),
                                           corners=corners)
                 self._halo.exchange(self._ghosted())
+                self._fill_edges(self._primes)
             if self.gathers:
                 self._gather = Allgather(self.tiling, self.gathers)
                 self._gather()
@@ -247,10 +259,13 @@ class Simulation:
                 from .parallel.native import ABI
 
                 fields = [(a, cur) for phi, q, cur, _ in self.wave_fields for a in (phi, q)]
-                ex = Exchange(self.halo_mode, self._halo, fields, self._gather, second, ABI)
+                ex = Exchange(self.halo_mode, self._halo, fields, self._gather, second, ABI,
+                              fills=self.fills)
                 self._loops = [_Loop(first, recs, strip, exchange=ex)]
             else:
-                self._loops = [_Loop(first, None, strip), _Loop(second, recs, strip)]
+                self._loops = [_Loop(first, None, strip),
+                           _Loop(self.fills + second if self.halo_mode == "overlap" else second,
+                                 recs, strip)]
         for loop in self._loops:
             loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
@@ -298,6 +313,7 @@ class Simulation:
             halo.start(self._ghosted())
         elif halo is not None:
             halo.exchange(self._ghosted())
+            self._fill_edges()
         if self._gather is not None:
             self._gather()  # the next step's couplings read this step's fields
         t4 = _time.perf_counter()
@@ -390,6 +406,7 @@ class Simulation:
             self._chunk_boundary(writer, progress, end, ctl)
         if halo is not None and halo.pending:
             halo.wait(self._ghosted())  # ghost frames complete between runs
+            self._fill_edges()
         self.stats.steps = self.n
         return self.stats
 
@@ -407,6 +424,7 @@ class Simulation:
         if d.signum:
             if self._halo is not None and self._halo.pending:
                 self._halo.wait(self._ghosted())
+                self._fill_edges()
             raise Interrupted(d.signum, self.n)
 
     def close(self) -> None:

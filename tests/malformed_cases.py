@@ -307,6 +307,25 @@ CASES: list[tuple[str, str, int, str]] = [
     ("burst-frequency-zero", mutate(_STIM, _BURST.replace("Burst Frequency: 5",
                                                           "Burst Frequency: 0")), 19,
      "Burst Frequency must be non-zero"),
+    # parnft's Boundary key (docs/boundaries.md): line 3 holds "Nodes: 16 Boundary: ..."
+    ("boundary-unknown-kind", mutate("Nodes: 16", "Nodes: 16 Boundary: absorbent"), 3,
+     "unknown boundary kind 'absorbent'"),
+    ("boundary-dirichlet-no-value", mutate("Nodes: 16", "Nodes: 16 Boundary: x dirichlet"), 3,
+     "boundary 'dirichlet' needs its V"),
+    ("boundary-dirichlet-not-number",
+     mutate("Nodes: 16", "Nodes: 16 Boundary: dirichlet low"), 3,
+     "the V of boundary 'dirichlet' is not a finite number"),
+    ("boundary-axis-twice",
+     mutate("Nodes: 16", "Nodes: 16 Boundary: x neumann x absorbing"), 3,
+     "axis 'x' is given twice"),
+    ("boundary-axis-without-kind", mutate("Nodes: 16", "Nodes: 16 Boundary: x y neumann"), 3,
+     "axis 'x' has no boundary kind"),
+    ("boundary-empty", mutate("Nodes: 16", "Nodes: 16 Boundary:"), 3,
+     "'Boundary' has no value"),
+    ("boundary-wavelegacy",
+     mutate("Propagator 1: Wave", "Propagator 1: WaveLegacy",
+            mutate("Nodes: 16", "Nodes: 16 Boundary: y absorbing")), 3,
+     "WaveLegacy, NFTsim's 9-point legacy stencil, which runs on the torus only"),
 ]
 
 #: Valid variants of BASE, one per kind whose rules moved from the model classes

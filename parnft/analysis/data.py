@@ -164,7 +164,8 @@ def field(ds, trace: str | None = None, *, relative_time: bool = True):
     attrs.setdefault("units", "s^-1" if key.split(".")[-1] in ("q", "phi") else "1")
     if "y" in da.dims and spec is not None:
         dx = spacing(spec, key)
-        da = da.assign_coords(x=np.arange(da.sizes["x"]) * dx, y=np.arange(da.sizes["y"]) * dx)
+        da = da.assign_coords(x=(np.arange(da.sizes["x"]) + 0.5) * dx,  # cell centres
+                              y=(np.arange(da.sizes["y"]) + 0.5) * dx)
         da["x"].attrs["units"] = "m"
         da["y"].attrs["units"] = "m"
         attrs["dx"] = dx

@@ -421,6 +421,8 @@ class _Interpreter:
         rep, label, where = self.rep, key.label, block.label
         qkey = block.qualify(label)
         text = " ".join(w.text for w in words)
+        if vtype == K.PHRASE:
+            return tuple((w.text, w.line) for w in words)
         if vtype == K.ITEMS:
             bad = [w for w in words if not _ITEM.match(w.text)]
             for w in bad:
@@ -490,7 +492,7 @@ def _consumed(vtype: str, words: list[Word]) -> int:
     """How many of ``words`` a value of type ``vtype`` uses (0: it could not be read)."""
     if not words:
         return 0
-    if vtype == K.ITEMS:
+    if vtype in (K.ITEMS, K.PHRASE):
         return len(words)
     if vtype in (K.NUM, K.STEADY):
         return 1 if (number(words[0].text) is not None or words[0].text == "Steady") else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from parnft.boundary import BoundarySpec, parse_boundary
 from parnft.config import keys as K
 from parnft.config.blocks import Block
 from parnft.config.checks import whole_steps
@@ -126,7 +127,7 @@ def _time(root: Block, broken: set[str]) -> TimeSpec:
     else:
         broken.add("time")
     return TimeSpec(time=t, deltat=dt, steps=steps,
-                    loc=_loc(root, skip=("Nodes", "Longside nodes", "Topology", "Bath")))
+                    loc=_loc(root, skip=_GRID_KEYS))
 
 
 def _whole(rep: Reporter, root: Block, key: str) -> int | None:
@@ -140,6 +141,10 @@ def _whole(rep: Reporter, root: Block, key: str) -> int | None:
     return int(v)
 
 
+#: The grid section's keys (their lines go to ``GridSpec.loc``).
+_GRID_KEYS = ("Nodes", "Longside nodes", "Topology", "Bath", "Boundary")
+
+
 def _grid(root: Block, rep: Reporter, broken: set[str]) -> GridSpec:
     nodes = _whole(rep, root, "Nodes")
     longside = _whole(rep, root, "Longside nodes")
@@ -150,10 +155,16 @@ def _grid(root: Block, rep: Reporter, broken: set[str]) -> GridSpec:
         longside = math.isqrt(n)
     shortside = n // longside if longside else 1
     bath = root.entry("Bath")
-    loc = {k: e.line for k, e in root.entries.items()
-           if k in ("Nodes", "Longside nodes", "Topology", "Bath")}
+    loc = {k: e.line for k, e in root.entries.items() if k in _GRID_KEYS}
+    boundary = BoundarySpec()
+    if "Boundary" in root.entries:
+        e = root.entries["Boundary"]
+        boundary, probs = parse_boundary(e.value if isinstance(e.value, tuple) else ())
+        for pr in probs:
+            rep.add(pr.line or e.line, "Boundary", pr.value or e.text, pr.rule, pr.fix)
     return GridSpec(nodes=nodes or 0, longside=longside, shortside=shortside,
-                    topology=root.entry("Topology") or "Torus", bath=bath, loc=Params(loc))
+                    topology=root.entry("Topology") or "Torus", bath=bath, loc=Params(loc),
+                    boundary=boundary)
 
 
 def _matrix(root: Block, rep: Reporter, pops: dict[int, Block],

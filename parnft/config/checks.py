@@ -197,6 +197,15 @@ class _Checker:
                      "parnft runs periodic (Torus) grids only; NFTsim's Sphere stencil is "
                      "broken and its Nonperiodic one is rejected by Wave (STUDY.md 9.2)",
                      "remove the Topology line (Torus is the default)")
+        if not g.boundary.torus:
+            for pr in self.spec.propagators:
+                if pr.kind in K.TORUS_ONLY_KINDS:
+                    self.add(g.loc.get("Boundary", 1), "Boundary", str(g.boundary),
+                             f"Propagator {pr.index} is {pr.kind}, NFTsim's 9-point legacy "
+                             "stencil, which runs on the torus only (it reads the ghost "
+                             "corners, which a non-periodic edge does not define)",
+                             f"use 'Propagator {pr.index}: Wave' (the 5-point scheme) or "
+                             "remove the Boundary line")
 
     # -- populations -------------------------------------------------------------------
     def populations(self) -> None:

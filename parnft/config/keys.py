@@ -29,6 +29,9 @@ NUM, LIST, NODES, STEADY, WORD = "num", "list", "nodes", "steady", "word"
 ITEMS, ROW = "items", "row"
 #: one word taken as written (a file name, a Dynamics Choice); parnft only.
 TEXT = "text"
+#: every word up to the next key, as written (``Boundary: x periodic y absorbing``);
+#: parnft only, parsed by the key's own grammar.
+PHRASE = "phrase"
 
 #: Words that, followed by ``<integer>:``, form an indexed key (``Population 3:``).
 INDEXED = ("Population", "To", "Dendrite", "Propagator", "Coupling")
@@ -57,6 +60,7 @@ ROOT_KEYS = {
     "Longside nodes": NUM,
     "Topology": WORD,
     "Bath": NUM,
+    "Boundary": PHRASE,
     "Plugin": TEXT,
 }
 TOPOLOGIES = ("Torus", "Sphere", "Nonperiodic")
@@ -122,6 +126,9 @@ PROPAGATOR_KINDS = ("Map", "Wave", "WaveLegacy", "Harmonic", "HarmonicIntegral")
 PROPAGATOR_KEYS = {"phi": STEADY, "Tau": LIST, "Range": NUM, "gamma": NUM, "velocity": NUM,
                    "Source": TEXT}
 WAVE_KINDS = ("Wave", "WaveLegacy")
+#: Kinds that run on the torus only: NFTsim's 9-point stencil reads the ghost
+#: corners, which a non-periodic edge (``Boundary:``) does not define.
+TORUS_ONLY_KINDS = ("WaveLegacy",)
 #: Kinds that need a positive ``gamma`` (or ``velocity`` and ``Range``).
 DAMPED_KINDS = ("Wave", "WaveLegacy", "Harmonic", "HarmonicIntegral")
 

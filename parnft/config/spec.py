@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from parnft.boundary.spec import BoundarySpec
+
 
 class Params(Mapping):
     """An immutable, picklable, ordered mapping of ``.conf`` keys to values.
@@ -103,6 +105,9 @@ class GridSpec:
         ``"Torus"`` (default), ``"Sphere"`` or ``"Nonperiodic"``.
     bath : float or None
         ``Bath`` value of a Nonperiodic topology.
+    boundary : parnft.boundary.BoundarySpec
+        The edges' boundaries (parnft's ``Boundary:`` key; the torus when
+        absent, ``docs/boundaries.md``).
 
     Notes
     -----
@@ -116,6 +121,7 @@ class GridSpec:
     topology: str = "Torus"
     bath: float | None = None
     loc: Params = field(default_factory=_empty)
+    boundary: BoundarySpec = field(default_factory=BoundarySpec)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -179,7 +179,8 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
         by_length.setdefault(p.length, []).append(str(p.index))
     dx = "; ".join(f"dx = {length / g.longside:.4g} m (Population {', '.join(ks)})"
                    for length, ks in by_length.items())
-    lines.append(f"grid: {g.longside} x {g.shortside} (L x S) = {g.nodes} nodes, {g.topology}; "
+    edges = g.topology if g.boundary.torus else f"Boundary {g.boundary}"
+    lines.append(f"grid: {g.longside} x {g.shortside} (L x S) = {g.nodes} nodes, {edges}; "
                  + dx)
     lines.append(f"populations ({len(spec.populations)}):")
     for p in spec.populations:

@@ -8,8 +8,11 @@ xarray through it)::
                                   nranks, process_grid, tile_bounds, complete, ...
     /time      (nt,)       sample times [s], absolute (NFTsim prints them relative
                            to Output Start)
-    /x (nx,), /y (ny,)     node column / row index
-    /node      (nsel,)     1-based node numbers (node-list outputs only)
+    /x (nx,), /y (ny,)     cell-centre positions [m] (attrs units, axis,
+                           grid_spacing; :mod:`parnft.io.coords`)
+    /node_number (ny, nx)  1-based NFTsim node number of each cell
+    /node      (nsel,)     1-based node numbers (node-list outputs only), with
+                           node_x, node_y: their cell-centre positions [m]
     /<trace>               one dataset per trace, named like NFTsim's column in
                            lower case ("propagator.1.phi", "pop.2.q"):
                            (time, y, x) when the Output block selects all nodes,
@@ -48,6 +51,7 @@ import numpy as np
 
 from .. import __version__
 from ..provenance import git_sha
+from .coords import axis_attrs, grid_coords
 
 log = logging.getLogger("parnft.io")
 
@@ -77,6 +81,7 @@ def writer_setup(w, path: str, sim, comm) -> None:
     if w.size > 1 and not w.collective and w.rank == 0:
         log.warning("h5py has no MPI support: rank 0 gathers and writes %s alone", path)
     w._tile = sim.tiling.tile_bounds()
+    w._coords = grid_coords(sim.spec)
 
 
 class HDF5Writer:
@@ -135,6 +140,8 @@ class HDF5Writer:
         a["longside"] = nx
         a["shortside"] = ny
         a["topology"] = spec.grid.topology
+        a["boundary"] = str(spec.grid.boundary)
+        a["dx"] = self._coords.dx
         a["deltat"] = spec.time.deltat
         a["time_total"] = spec.time.time
         a["output_start"] = spec.output.start
@@ -155,16 +162,18 @@ class HDF5Writer:
                              dtype="f8")
         t.attrs["units"] = "s"
         t.attrs["long_name"] = "time since the start of the simulation"
-        xs = f.create_dataset("x", data=np.arange(nx))
-        ys = f.create_dataset("y", data=np.arange(ny))
-        xs.attrs["long_name"] = "node column (x = (node - 1) mod longside)"
-        ys.attrs["long_name"] = "node row (y = (node - 1) div longside)"
+        gc = self._coords
+        for ax, vals in (("x", gc.x), ("y", gc.y)):
+            f.create_dataset(ax, data=vals).attrs.update(axis_attrs(ax, gc.dx))
+        nn = f.create_dataset("node_number", data=gc.node)
+        nn.attrs.update({"long_name": "1-based NFTsim node number", "dims": "y x"})
         if not self.plan.all_nodes:
             nodes = self._selected_nodes()
             nd = f.create_dataset("node", data=nodes)
             nd.attrs["long_name"] = "1-based NFTsim node number"
-            f.create_dataset("node_x", data=(nodes - 1) % nx)
-            f.create_dataset("node_y", data=(nodes - 1) // nx)
+            for ax, vals in zip(("x", "y"), gc.of_nodes(nodes), strict=True):
+                f.create_dataset(f"node_{ax}", data=vals).attrs.update(
+                    {"units": "m", "long_name": f"{ax} position of the node's cell centre"})
         for tr in self.plan.traces:
             fld = tr.name.split(".")[-1]
             if self._full(tr):

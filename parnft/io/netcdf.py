@@ -4,9 +4,11 @@ Layout of a run file (``docs/output.md``; readable by netCDF4, xarray, ncdump)::
 
     dimensions:  time (nt), y (shortside), x (longside), node (nsel, node-list outputs)
     variables:   time(time)   [s] since the start of the simulation, absolute
-                 x(x), y(y)   node column / row index
+                 x(x), y(y)   cell-centre positions [m] (:mod:`parnft.io.coords`)
+                 node_number(y, x)  1-based NFTsim node number of each cell (``Node:
+                              All`` outputs; an auxiliary coordinate of the fields)
                  node(node)   1-based NFTsim node numbers, with auxiliary coordinates
-                 node_x(node), node_y(node)
+                 node_x(node), node_y(node): their cell-centre positions [m]
                  <trace>      (time, y, x) for ``Node: All`` outputs, (time, node) for
                               node lists, (time) for a value shared by all nodes;
                               attrs units, long_name, nftsim_name, parnft_key, cell_methods
@@ -49,6 +51,7 @@ import numpy as np
 from .. import __version__
 from ..provenance import git_sha
 from . import hdf5 as _hdf5
+from .coords import axis_attrs
 
 log = logging.getLogger("parnft.io")
 
@@ -136,7 +139,8 @@ class NetCDFWriter:
             "parnft_version": __version__, "git_sha": sha, "created": created,
             "config_path": str(spec.path), "config_text": spec.text,
             "nodes": int(spec.grid.nodes), "longside": int(nx), "shortside": int(ny),
-            "topology": str(spec.grid.topology), "deltat": float(spec.time.deltat),
+            "topology": str(spec.grid.topology), "boundary": str(spec.grid.boundary),
+            "dx": float(self._coords.dx), "deltat": float(spec.time.deltat),
             "time_total": float(spec.time.time), "output_start": float(spec.output.start),
             "output_interval_steps": int(self.plan.every), "nranks": int(self.size),
             "process_grid": np.asarray(self.sim.tiling.dims, dtype=np.int64),
@@ -160,17 +164,21 @@ class NetCDFWriter:
         t = f.create_variable("time", ("time",), "f8")
         t.attrs.update({"units": "s", "standard_name": "time", "axis": "T",
                         "long_name": "time since the start of the simulation"})
-        for ax, n, what in (("x", nx, "column (x = (node - 1) mod longside)"),
-                            ("y", ny, "row (y = (node - 1) div longside)")):
-            v = f.create_variable(ax, (ax,), "i8", data=np.arange(n, dtype=np.int64))
-            v.attrs.update({"units": "1", "axis": ax.upper(), "long_name": f"node {what}"})
-        if not self.plan.all_nodes:
+        gc = self._coords
+        for ax, vals in (("x", gc.x), ("y", gc.y)):
+            v = f.create_variable(ax, (ax,), "f8", data=vals)
+            v.attrs.update(axis_attrs(ax, gc.dx))
+        if self.plan.all_nodes:  # an auxiliary coordinate of the (time, y, x) fields
+            v = f.create_variable("node_number", ("y", "x"), "i8", data=gc.node)
+            v.attrs.update({"units": "1", "long_name": "1-based NFTsim node number"})
+        else:
             nodes = self._selected_nodes()
             v = f.create_variable("node", ("node",), "i8", data=nodes)
             v.attrs.update({"units": "1", "long_name": "1-based NFTsim node number"})
-            for ax, vals in (("x", (nodes - 1) % nx), ("y", (nodes - 1) // nx)):
-                v = f.create_variable(f"node_{ax}", ("node",), "i8", data=vals)
-                v.attrs.update({"units": "1", "long_name": f"node {ax} index of the node"})
+            for ax, vals in zip(("x", "y"), gc.of_nodes(nodes), strict=True):
+                v = f.create_variable(f"node_{ax}", ("node",), "f8", data=vals)
+                v.attrs.update({"units": "m",
+                                "long_name": f"{ax} position of the node's cell centre"})
         # chunk = the largest tile (identical on every rank: a collective requirement)
         ly = max(b[1] - b[0] for b in self._tile)
         lx = max(b[3] - b[2] for b in self._tile)
@@ -191,6 +199,8 @@ class NetCDFWriter:
                             "cell_methods": "time: point"})
             if kind == "nodes":
                 v.attrs["coordinates"] = "node_x node_y"
+            elif kind == "field":
+                v.attrs["coordinates"] = "node_number"
 
     # -- data --------------------------------------------------------------
     def write(self, tsteps: np.ndarray, blocks: list) -> None:

@@ -22,9 +22,11 @@ def open_dataset(path: str | os.PathLike):
     xarray.Dataset
         One variable per trace (``"propagator.1.phi"``, ...), dims
         ``(time, y, x)`` for whole-grid outputs or ``(time, node)`` for node
-        lists; coordinates ``time`` [s], ``x``, ``y`` or ``node`` (1-based)
-        with ``node_x``/``node_y``; the file's attributes (config text,
-        version, git SHA, process grid, ...) in ``ds.attrs``.
+        lists; coordinates ``time`` [s], ``x`` and ``y`` [m] (cell centres,
+        attrs ``units``, ``grid_spacing``; :mod:`parnft.io.coords`) with the
+        non-dimension coordinate ``node_number`` (y, x), or ``node``
+        (1-based) with ``node_x``/``node_y`` [m]; the file's attributes
+        (config text, version, git SHA, process grid, ...) in ``ds.attrs``.
     """
     path = os.fspath(path)
     if path.endswith(".output"):
@@ -37,12 +39,15 @@ def open_dataset(path: str | os.PathLike):
         if attrs.get("parnft_kind") == "ensemble-index":
             return open_index(path)
         coords = {"time": ("time", f["time"][()], dict(f["time"].attrs))}
-        coords["x"] = ("x", f["x"][()])
-        coords["y"] = ("y", f["y"][()])
+        for ax in ("x", "y"):
+            coords[ax] = (ax, f[ax][()], {k: _attr(v) for k, v in f[ax].attrs.items()})
+        if "node_number" in f:
+            coords["node_number"] = (("y", "x"), f["node_number"][()],
+                                     {"long_name": "1-based NFTsim node number"})
         if "node" in f:
             coords["node"] = ("node", f["node"][()])
-            coords["node_x"] = ("node", f["node_x"][()])
-            coords["node_y"] = ("node", f["node_y"][()])
+            for c in ("node_x", "node_y"):
+                coords[c] = ("node", f[c][()], {k: _attr(v) for k, v in f[c].attrs.items()})
         data = {}
         for key, d in f.items():
             if "nftsim_name" not in d.attrs:

@@ -260,6 +260,21 @@ class Component:
         """Ghosted arrays whose frame must be exchanged after the propagator stage."""
         return []
 
+    def boundary_fills(self, boundary, edges) -> list[Call]:
+        """Calls filling this component's ghosts on the tile's global edges.
+
+        Run after every halo exchange (and in the one-rank loop after the
+        periodic wrap), the same calls at any rank count. ``boundary`` is the
+        grid's :class:`~parnft.boundary.BoundarySpec`, ``edges``
+        :attr:`parnft.parallel.tiling.Tiling.edges`. A component with ghosted
+        state builds them with :func:`parnft.boundary.calls.field_fills`.
+        """
+        return []
+
+    def boundary_primes(self, boundary, edges) -> list[Call]:
+        """Calls filling the edge ghosts of every stored level once, before the first step."""
+        return []
+
     def gathers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Fields this component reads at every global node.
 

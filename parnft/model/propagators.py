@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..boundary.absorbing import mur_constants
+from ..boundary.calls import prime_fills, wave_fills
 from ..config.spec import PropagatorSpec
 from ..kernels.delay import map_step, map_step_nodes
 from ..kernels.ode import (
@@ -156,6 +158,17 @@ class Wave(Propagator):
 
     def wave_fields(self) -> list:
         return [(self.buf_phi, self.buf_q, self.cur, self.corners)]
+
+    def boundary_fills(self, boundary, edges) -> list[Call]:
+        """Q by zero gradient, then phi by each edge's kind (Mur for ``absorbing``)."""
+        mur = mur_constants(self.dt, self.dx, self.range, self.gamma)
+        return [Call(k, args) for k, args in
+                wave_fills(boundary, edges, self.buf_phi, self.buf_q, self.cur, mur)]
+
+    def boundary_primes(self, boundary, edges) -> list[Call]:
+        """Both levels of phi and Q (the previous level is what Mur's fill reads)."""
+        return [Call(k, args) for f, zero in ((self.buf_q, True), (self.buf_phi, False))
+                for k, args in prime_fills(boundary, edges, f, (0, 1), zero_gradient=zero)]
 
 
 @register("propagator", "WaveLegacy")

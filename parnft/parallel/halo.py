@@ -35,6 +35,11 @@ of the tile's own opposite border (the periodic wrap of the tile onto itself)
 and no message is sent. So a 1-rank exchange equals ``numpy.pad(interior, 1,
 mode="wrap")``.
 
+Where the neighbour is ``MPI.PROC_NULL`` (beyond a non-periodic edge of the
+sheet, :class:`~parnft.parallel.tiling.Tiling`), nothing is sent, received
+or wrapped: that ghost strip is left to the boundary fill
+(:mod:`parnft.boundary`), which runs after the exchange on those tiles only.
+
 Each plan duplicates the Cartesian communicator (so creating a plan is
 collective), so several plans can be in flight at once without their
 messages matching each other's. All buffers and persistent requests
@@ -122,6 +127,8 @@ class HaloExchange:
         self._remote: list[str] = []
         rows, offset = [], 0
         for d in names:
+            if tiling.neighbours[d] == MPI.PROC_NULL:
+                continue  # beyond the sheet's edge: the boundary fill's ghosts
             if tiling.neighbours[d] == rank:
                 self._local.append(d)
             else:

@@ -1,10 +1,11 @@
-"""Block decomposition of the periodic 2D grid over a Cartesian process grid.
+"""Block decomposition of the 2D grid over a Cartesian process grid.
 
 Conventions (fixed; the solver is written against them):
 
 * The global grid has shape ``glb_shape = (ny, nx)`` (``nx`` is NFTsim's
   ``Longside``); the global node index is ``g = y * nx + x`` (0-based, C order).
-* The ranks form a periodic process grid of shape ``dims = (py, px)``; the rank
+* The ranks form a process grid of shape ``dims = (py, px)``, periodic along
+  the axes whose boundary is the torus (``periods``, default both); the rank
   at Cartesian coordinates ``(cy, cx)`` is ``cy * px + cx`` (row-major, as MPI
   numbers a Cartesian communicator built with ``reorder=False``).
 * Each rank owns one contiguous block: ``loc_start = (y0, x0)``,
@@ -218,7 +219,7 @@ def choose_dims(
 
 
 class Tiling:
-    """This rank's block of the periodic grid, on a periodic Cartesian communicator.
+    """This rank's block of the grid, on a Cartesian communicator.
 
     The communicator passed in is cloned, never used directly, so a caller's
     communicator (e.g. one of an ensemble split) is left untouched. The process
@@ -234,11 +235,15 @@ class Tiling:
     dims : (int, int), optional
         Explicit process grid ``(px, py)``, x extent first as in ``--procs``;
         by default :func:`choose_dims` picks it.
+    periods : (bool, bool), optional
+        ``(y periodic, x periodic)``; default both (the torus). Along a
+        non-periodic axis the neighbours beyond the sheet are
+        ``MPI.PROC_NULL`` and the tile's sides there are in :attr:`edges`.
 
     Attributes
     ----------
     comm : mpi4py.MPI.Cartcomm
-        Periodic Cartesian communicator of shape ``dims``.
+        Cartesian communicator of shape ``dims``, periodic per ``periods``.
     rank, size : int
         Rank in and size of ``comm``.
     dims : (int, int)
@@ -253,11 +258,19 @@ class Tiling:
         This block within a global ``(ny, nx)`` array.
     neighbours : dict of str to int
         Rank in each of the 8 directions ``N, S, W, E, NW, NE, SW, SE``
-        (``N`` is the ``y - 1`` side, ``W`` the ``x - 1`` side); periodic, so a
-        neighbour can be this rank itself or the same rank on both sides.
+        (``N`` is the ``y - 1`` side, ``W`` the ``x - 1`` side); along a periodic
+        axis a neighbour can be this rank itself or the same rank on both
+        sides; beyond a non-periodic edge it is ``MPI.PROC_NULL``.
+    periods : (bool, bool)
+        ``(y periodic, x periodic)``.
+    edges : dict of str to numpy.ndarray
+        Per axis (``"y"``, ``"x"``), the int64 side codes (0 N, 1 S, 2 W, 3 E)
+        of this tile that lie on a non-periodic global edge: where a boundary
+        fill (:mod:`parnft.boundary`) writes the ghosts after each exchange.
     """
 
-    def __init__(self, comm, glb_shape: tuple[int, int], dims: tuple[int, int] | None = None):
+    def __init__(self, comm, glb_shape: tuple[int, int], dims: tuple[int, int] | None = None,
+                 periods: tuple[bool, bool] = (True, True)):
         ny, nx = (int(s) for s in glb_shape)
         # Pure arithmetic first: same result (or same error) on every rank.
         py, px = choose_dims(comm.Get_size(), (ny, nx), dims)
@@ -265,7 +278,8 @@ class Tiling:
         self.dims = (py, px)
         self.procs = (px, py)
         self._base = comm.Clone()
-        self.comm = self._base.Create_cart(dims=(py, px), periods=(True, True), reorder=False)
+        self.periods = (bool(periods[0]), bool(periods[1]))
+        self.comm = self._base.Create_cart(dims=(py, px), periods=self.periods, reorder=False)
         self.rank = self.comm.Get_rank()
         self.size = self.comm.Get_size()
         cy, cx = (int(c) for c in self.comm.Get_coords(self.rank))
@@ -275,10 +289,27 @@ class Tiling:
         self.loc_start = (y0, x0)
         self.loc_shape = (y1 - y0, x1 - x0)
         self.loc_slices = (slice(y0, y1), slice(x0, x1))
-        self.neighbours = {
-            name: self.comm.Get_cart_rank(((cy + dy) % py, (cx + dx) % px))
-            for name, (dy, dx) in DIRECTIONS.items()
+        self.neighbours = {name: self._neighbour(cy + dy, cx + dx)
+                           for name, (dy, dx) in DIRECTIONS.items()}
+        self.edges = {
+            "y": np.array([s for s, off in ((0, -1), (1, 1)) if not self.periods[0]
+                           and not 0 <= cy + off < py], dtype=np.int64),
+            "x": np.array([s for s, off in ((2, -1), (3, 1)) if not self.periods[1]
+                           and not 0 <= cx + off < px], dtype=np.int64),
         }
+
+    def _neighbour(self, y: int, x: int) -> int:
+        """Rank at process coordinates ``(y, x)``, wrapped on periodic axes, else PROC_NULL."""
+        py, px = self.dims
+        if not 0 <= y < py:
+            if not self.periods[0]:
+                return MPI.PROC_NULL
+            y %= py
+        if not 0 <= x < px:
+            if not self.periods[1]:
+                return MPI.PROC_NULL
+            x %= px
+        return self.comm.Get_cart_rank((y, x))
 
     # -- pure arithmetic -------------------------------------------------------------
     def glb_index(self) -> np.ndarray:

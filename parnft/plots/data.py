@@ -45,6 +45,9 @@ class Trace:
         The model's grid ``(ny, nx)`` = ``(shortside, longside)``.
     units : str
         Units of the values (may be empty).
+    dx : float
+        Cell side [m] (:mod:`parnft.io.coords`); 0 when the file does not say
+        (an NFTsim text output), and pictures then use node indices.
     """
 
     name: str
@@ -54,6 +57,20 @@ class Trace:
     nodes: np.ndarray | None
     shape: tuple[int, int]
     units: str = ""
+    dx: float = 0.0
+
+    def extent(self) -> tuple[tuple[float, float, float, float], str, str]:
+        """``(extent, xlabel, ylabel)`` of a map of the sheet (``imshow``, origin lower).
+
+        In metres, cell edges at ``0 .. nx dx`` and ``0 .. ny dx`` (cell centres at
+        ``(i + 1/2) dx``), so the sheet keeps its true aspect ratio; in node
+        indices when :attr:`dx` is unknown.
+        """
+        ny, nx = self.shape
+        if self.dx > 0:
+            return (0.0, nx * self.dx, 0.0, ny * self.dx), "x [m]", "y [m]"
+        return ((-0.5, nx - 0.5, -0.5, ny - 0.5), "x = (node - 1) mod longside",
+                "y = (node - 1) div longside")
 
     @property
     def is_grid(self) -> bool:
@@ -296,7 +313,8 @@ def _from_hdf5(path: str, name, prefer_grid) -> Trace:
         time = np.asarray(f["time"][()], dtype=float)
         values = np.asarray(d[()], dtype=float)
         nodes = np.asarray(f["node"][()], dtype=np.int64) if "node" in f else None
-    return _assemble(key, path, time, values, dims[key], nodes, shape, units)
+        dx = float(a["dx"]) if "dx" in a else 0.0
+    return _assemble(key, path, time, values, dims[key], nodes, shape, units, dx)
 
 
 def _from_netcdf(path: str, name, prefer_grid) -> Trace:
@@ -322,19 +340,20 @@ def _from_dataset(ds, path: str, name, prefer_grid) -> Trace:
     units = str(da.attrs.get("units", ""))
     time = np.asarray(ds["time"].values, dtype=float)
     nodes = np.asarray(ds["node"].values, dtype=np.int64) if "node" in ds.coords else None
+    dx = float(ds.attrs.get("dx", 0.0))
     return _assemble(key, path, time, np.asarray(da.values, dtype=float), da.dims, nodes,
-                     shape, units)
+                     shape, units, dx)
 
 
-def _assemble(key, path, time, values, dims, nodes, shape, units) -> Trace:
+def _assemble(key, path, time, values, dims, nodes, shape, units, dx=0.0) -> Trace:
     """A Trace from one variable's values and dims (``time y x``, ``time node``, ``time``)."""
     if tuple(dims) == ("time", "y", "x"):
-        return Trace(key, path, time, values, None, shape, units)
+        return Trace(key, path, time, values, None, shape, units, dx)
     if tuple(dims) == ("time", "node") and nodes is not None:
-        return _node_list(key, path, time, values, nodes, shape, units)
+        return _node_list(key, path, time, values, nodes, shape, units, dx)
     # single-valued fields (time,) or (time, 1): one column, node 1 as NFTsim writes them
     vals = values.reshape(time.size, -1)[:, :1]
-    return Trace(key, path, time, vals, np.array([1]), shape, units)
+    return Trace(key, path, time, vals, np.array([1]), shape, units, dx)
 
 
 def _dataset_shape(ds) -> tuple[int, int]:
@@ -349,12 +368,13 @@ def _dataset_shape(ds) -> tuple[int, int]:
     return g
 
 
-def _node_list(key, path, time, values, nodes, shape, units) -> Trace:
+def _node_list(key, path, time, values, nodes, shape, units, dx=0.0) -> Trace:
     """A node-list trace; one listing every node in order becomes a whole-grid trace."""
     total = shape[0] * shape[1]
     if nodes.size == total and np.array_equal(nodes, np.arange(1, total + 1)):
-        return Trace(key, path, time, values.reshape(time.size, *shape), None, shape, units)
-    return Trace(key, path, time, values, nodes, shape, units)
+        return Trace(key, path, time, values.reshape(time.size, *shape), None, shape, units,
+                     dx)
+    return Trace(key, path, time, values, nodes, shape, units, dx)
 
 
 def _from_text(path: str, name, prefer_grid) -> Trace:

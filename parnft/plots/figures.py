@@ -290,6 +290,7 @@ def plot_snapshots(src, trace: str | None = None, times=None, *, out: str | None
     nrows = -(-n // ncols)
     ny, nx = tr.shape
     aspect = ny / nx
+    extent, xlabel, ylabel = tr.extent()  # metres: the sheet's true aspect ratio
     fig, axes = new_figure(nrows, ncols, figsize=(3.4 * ncols, 0.6 + 3.0 * nrows * aspect
                                                   + 0.5 * nrows), squeeze=False)
     top = max(float(np.abs(f).max()) for f in frames) or 1.0
@@ -299,10 +300,10 @@ def plot_snapshots(src, trace: str | None = None, times=None, *, out: str | None
         ax = axes[k // ncols][k % ncols]
         lim = top if common_scale else (float(np.abs(snap).max()) or 1.0)
         im = ax.imshow(snap, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
-                       interpolation="nearest", extent=(-0.5, nx - 0.5, -0.5, ny - 0.5))
+                       interpolation="nearest", extent=extent)
         ax.set_title(f"t = {tr.time[i]:.4g} s", fontsize=9)
-        ax.set_xlabel("x = (node - 1) mod longside", fontsize=8)
-        ax.set_ylabel("y = (node - 1) div longside", fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
         ax.tick_params(labelsize=7)
         fig.colorbar(im, ax=ax, shrink=0.8).ax.tick_params(labelsize=7)
         data[f"t={tr.time[i]:.6g}"] = snap

@@ -122,11 +122,12 @@ def write_movie(src, trace: str | None = None, *, out: str | None = None, fps: f
 
     ny, nx = tr.shape
     fig, ax = new_figure(figsize=(5.2, 0.9 + 4.2 * ny / nx))
+    extent, xlabel, ylabel = tr.extent()  # metres: the sheet's true aspect ratio
     im = ax.imshow(frames[0], origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
-                   interpolation="nearest", extent=(-0.5, nx - 0.5, -0.5, ny - 0.5))
+                   interpolation="nearest", extent=extent)
     fig.colorbar(im, ax=ax, shrink=0.8, label=f"{tr.name} - mean{unit_label(tr.units)}")
-    ax.set_xlabel("x = (node - 1) mod longside")
-    ax.set_ylabel("y = (node - 1) div longside")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     title = ax.set_title("")
     times = tr.time[idx]
 

@@ -258,3 +258,45 @@ def test_wait_does_not_wait_for_a_slow_partner_to_take_our_messages():
     finally:
         halo.free()
         tiling.free()
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("periods", [(False, True), (True, False), (False, False)])
+def test_open_edges_are_proc_null_and_left_to_the_fill(periods):
+    """Beyond a non-periodic edge: PROC_NULL, no message, the ghost strip untouched.
+
+    Every other ghost equals the periodic-padded global array (the torus case);
+    ``Tiling.edges`` names exactly the tile sides on an open global edge. At
+    every process grid of the rank count, incl. extent 1 along an open axis.
+    """
+    comm = MPI.COMM_WORLD
+    size = comm.Get_size()
+    glb_shape = (2 * size + 3, 2 * size + 1)
+    for px in range(1, size + 1):
+        if size % px:
+            continue
+        with Tiling(comm, glb_shape, (px, size // px), periods=periods) as tiling:
+            py_, px_ = tiling.dims
+            cy, cx = tiling.coords
+            want = {"y": [s for s, at in ((0, cy == 0), (1, cy == py_ - 1))
+                          if at and not periods[0]],
+                    "x": [s for s, at in ((2, cx == 0), (3, cx == px_ - 1))
+                          if at and not periods[1]]}
+            assert {k: list(v) for k, v in tiling.edges.items()} == want
+            sides = dict(zip(("N", "S", "W", "E"), range(4), strict=True))
+            for d, s in sides.items():
+                null = s in want["y"] + want["x"]
+                assert (tiling.neighbours[d] == MPI.PROC_NULL) == null, d
+            with HaloExchange(tiling, 2) as halo:
+                fields = _fill(tiling, 2, ghost=-7.0)
+                halo.exchange(fields)
+                expected = _expected(tiling, 2)
+                strips = {0: np.s_[0, 1:-1], 1: np.s_[-1, 1:-1], 2: np.s_[1:-1, 0],
+                          3: np.s_[1:-1, -1]}
+                for f, e in zip(fields, expected, strict=True):
+                    np.testing.assert_array_equal(f[1:-1, 1:-1], e[1:-1, 1:-1])
+                    for s, sl in strips.items():
+                        if s in want["y"] + want["x"]:
+                            np.testing.assert_array_equal(f[sl], -7.0)
+                        else:
+                            np.testing.assert_array_equal(f[sl], e[sl])

@@ -114,3 +114,65 @@ def test_same_fields_at_any_rank_count(shared_dir, name):
         par = os.path.join(shared_dir, f"{stem}-{shape}-par.h5")
         run(conf, par, comm=comm, progress=False, halo=HALO[shape])
         assert on_root(comm, compare, par, ref) != 0
+
+
+#: Boundary cases (``docs/boundaries.md``): every kind, each in a mix, on uneven
+#: rectangles (nx, ny) in both halo modes; a pulse next to a corner reaches every edge.
+#: Three cases only: each new loop is compiled afresh (about 20 s a case and rank).
+BOUNDARIES = [
+    ("x absorbing y neumann", (23, 14), "overlap"),
+    ("x dirichlet -0.5 y absorbing", (14, 23), "blocking"),
+    ("x neumann y periodic", (17, 18), "overlap"),
+]
+
+
+def boundary_text(boundary: str, nx: int, ny: int, steps: int = 80) -> str:
+    """A pulse from a stimulus population into a neural sheet through a Wave."""
+    dt = 2.5e-4
+    node = 2 * nx + 3  # 1-based: row 2, column 3
+    return f"""rank sweep: Boundary {boundary} on {nx} x {ny}
+Time: {steps * dt!r} Deltat: {dt!r}
+Nodes: {nx * ny} Longside nodes: {nx}
+Boundary: {boundary}
+
+Connection matrix:
+From:  1  2
+To 1:  0  0
+To 2:  1  1
+
+Population 1: stimulus
+ Length: 0.5
+ Stimulus: PulseRect - Onset: 0 Node: {node} Amplitude: 5 Width: 2e-3
+
+Population 2: sheet
+ Length: 0.5
+ Q: 1
+ Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340
+  Dendrite 1: alpha: 83 beta: 769
+  Dendrite 2: alpha: 83 beta: 769
+
+Propagator 1: Wave - Tau: 0 Range: 0.5 gamma: 20
+Propagator 2: Map - Tau: 0
+
+Coupling 1: Map - nu: 1e-3
+Coupling 2: Map - nu: 1e-4
+
+Output: Node: All Start: 0 Interval: {5 * dt!r}
+Propagator: 1.phi
+Population: 2.Q
+"""
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("boundary,grid,halo", BOUNDARIES, ids=[b[0] for b in BOUNDARIES])
+def test_boundaries_same_at_any_rank_count(shared_dir, boundary, grid, halo):
+    comm = MPI.COMM_WORLD
+    text = boundary_text(boundary, *grid)
+    stem = "bnd-" + boundary.replace(" ", "_")
+    conf = os.path.join(shared_dir, f"{stem}.conf")
+    ref = os.path.join(shared_dir, f"{stem}-1.h5")
+    on_root(comm, serial_reference, text, conf, ref)
+    par = os.path.join(shared_dir, f"{stem}-par.h5")
+    run(conf, par, comm=comm, progress=False, halo=halo)
+    assert on_root(comm, compare, par, ref) != 0

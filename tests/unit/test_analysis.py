@@ -237,7 +237,9 @@ def test_nftsim_text_and_parnft_files_give_the_same_spectra(white_grid):
     fields = [pa.field(pa.load(p)) for p in (ref, h5, nc)]
     for da in fields:
         assert da.dims == ("time", "y", "x") and da.shape[1:] == (4, 4)
-        assert da.attrs["dx"] == pytest.approx(float(da.x[1]))
+        # cell centres in metres (parnft.io.coords): x = (i + 1/2) dx
+        assert da.attrs["dx"] == pytest.approx(float(da.x[1] - da.x[0]))
+        assert float(da.x[0]) == pytest.approx(0.5 * da.attrs["dx"])
     t0 = fields[0]
     np.testing.assert_allclose(fields[1].time, t0.time, rtol=0, atol=1e-12)
     for fn in (lambda d: pa.power_spectrum(d, nperseg=128)["psd"].values,

@@ -90,10 +90,14 @@ def test_cf_attributes(tmp_path, text):
         t = d["time"]
         assert (t.units, t.standard_name, t.axis) == ("s", "time", "T") and t.long_name
         assert (d["x"].axis, d["y"].axis) == ("X", "Y")
+        # cell centres in metres (parnft.io.coords): (i + 1/2) Length / Longside
+        dx = d.dx
+        assert d["x"].units == "m" and d["x"].grid_spacing == dx > 0
+        np.testing.assert_allclose(d["x"][:], (np.arange(d.dimensions["x"].size) + 0.5) * dx)
         for name, v in d.variables.items():
             assert "." not in name
             assert v.units and v.long_name
-            if name not in ("time", "x", "y", "node", "node_x", "node_y"):
+            if name not in ("time", "x", "y", "node", "node_x", "node_y", "node_number"):
                 assert v.nftsim_name == v.long_name and v.cell_methods == "time: point"
                 if "node" in v.dimensions:
                     assert v.coordinates == "node_x node_y"

@@ -110,6 +110,36 @@ def test_snapshot_peak_sits_at_the_stimulated_node(runs):
         assert _reddest_cell(png, pic.panels[k], (NY, NX)) == (SY, SX), label
 
 
+def test_coordinates_are_cell_centres_in_metres(runs):
+    """open_dataset: x, y [m] at (i + 1/2) dx, dx = Length / Longside; node numbers kept."""
+    dx = 0.5 / NX
+    for key in ("h5", "h5_4"):
+        ds = open_dataset(runs[key])
+        assert ds.attrs["dx"] == dx
+        for ax, n in (("x", NX), ("y", NY)):
+            assert ds[ax].attrs["units"] == "m" and ds[ax].attrs["grid_spacing"] == dx
+            np.testing.assert_allclose(ds[ax].values, (np.arange(n) + 0.5) * dx, rtol=1e-15)
+        # the NFTsim node number, a non-dimension coordinate of the field
+        phi = ds["propagator.1.phi"]
+        assert "node_number" in phi.coords and "node_number" not in ds.dims
+        assert int(phi.node_number.sel(y=(SY + 0.5) * dx, x=(SX + 0.5) * dx)) == NODE
+        # the peak, found by position in metres, is the stimulated node
+        snap = phi.isel(time=5)
+        peak = snap.where(snap == snap.max(), drop=True)
+        assert int(peak.node_number.item()) == NODE
+
+
+def test_rectangular_sheet_keeps_its_aspect_ratio(runs, tmp_path):
+    """Each snapshot panel spans nx dx by ny dx metres and is drawn nx : ny in pixels."""
+    pic = plot_snapshots(runs["h5"], "propagator.1.phi", "0.003", out=str(tmp_path / "r.png"))
+    x0, y0, x1, y1 = pic.panels[0]
+    assert abs((x1 - x0) / (y1 - y0) - NX / NY) < 0.03  # a few pixels of rounding
+    tr = load_trace(runs["h5"], "propagator.1.phi")
+    (e0, e1, e2, e3), xl, yl = tr.extent()
+    assert (e0, e2) == (0.0, 0.0) and (xl, yl) == ("x [m]", "y [m]")
+    np.testing.assert_allclose((e1, e3), (0.5, 0.5 * NY / NX), rtol=1e-15)
+
+
 def test_snapshots_agree_from_four_ranks_netcdf_and_nftsim_text(runs, tmp_path):
     times = "0.004,0.012"
     one = plot_snapshots(runs["h5"], "propagator.1.phi", times, out=str(tmp_path / "a.png"))

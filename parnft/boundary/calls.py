@@ -1,0 +1,86 @@
+"""The fill calls of one tile: which kernels run on which of its sides, with what.
+
+Pure Python over the registry, no MPI: the solver (and any component with
+ghosted state) asks for the ``(kernel, args)`` pairs of its arrays and runs
+them right after each halo exchange completes, in the compiled loop at any
+rank count. ``edges`` is :attr:`parnft.parallel.tiling.Tiling.edges`: per
+axis, the int64 array of this tile's side codes that lie on a non-periodic
+global edge (empty on inner tiles and on periodic axes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .neumann import neumann_fill
+from .registry import KINDS
+from .spec import AXES, BoundarySpec
+
+
+def _edges_of(spec: BoundarySpec, edges: dict):
+    for ax in AXES:
+        edge = spec.axis(ax)
+        sides = edges.get(ax)
+        if not edge.periodic and sides is not None and len(sides):
+            yield KINDS[edge.kind], edge, np.ascontiguousarray(sides, dtype=np.int64)
+
+
+def field_fills(spec: BoundarySpec, edges: dict, f: np.ndarray, cur: np.ndarray,
+                width: int = 1) -> list[tuple]:
+    """``(kernel, args)`` filling the edge ghosts of level ``cur[0]`` of a ghosted field.
+
+    Parameters
+    ----------
+    spec : BoundarySpec
+        The grid's boundaries.
+    edges : dict of str to int64 ndarray
+        This tile's sides on a non-periodic global edge, per axis.
+    f : ndarray (levels, ly + 2 width, lx + 2 width)
+        The field (a 2-D array: pass ``a[numpy.newaxis]``).
+    cur : int64 ndarray (1,)
+        The level to fill (read when the call runs).
+    width : int
+        Ghost width.
+
+    Returns
+    -------
+    list of (kernel, tuple)
+        Empty on a tile with no edge to fill. Run after the halo exchange.
+    """
+    return [(kind.field_fill, (f, cur, sides, int(width), edge.value))
+            for kind, edge, sides in _edges_of(spec, edges)]
+
+
+def prime_fills(spec: BoundarySpec, edges: dict, f: np.ndarray, levels, width: int = 1,
+                zero_gradient: bool = False):
+    """``(kernel, args)`` filling the edge ghosts of every level in ``levels`` at the start.
+
+    Each kind's ``prime`` fill (its own field fill where it declares none;
+    the mirror with ``zero_gradient``, as for a Wave's Q): the ghosts a fill
+    may read from the previous level before any step.
+    """
+    out = []
+    for kind, edge, sides in _edges_of(spec, edges):
+        fill = neumann_fill if zero_gradient else (kind.prime or kind.field_fill)
+        for lev in levels:
+            out.append((fill, (f, np.array([lev], dtype=np.int64), sides, int(width),
+                               edge.value)))
+    return out
+
+
+def wave_fills(spec: BoundarySpec, edges: dict, phi: np.ndarray, qw: np.ndarray,
+               cur: np.ndarray, mur: tuple[float, float]) -> list[tuple]:
+    """``(kernel, args)`` of a Wave propagator's edge ghosts (level ``cur[0]``).
+
+    Q first (zero gradient, every kind), then phi: the kind's ``wave_fill``
+    with ``mur = (k, em)`` (:func:`parnft.boundary.absorbing.mur_constants`)
+    where it has one, else its field fill.
+    """
+    out = []
+    for kind, edge, sides in _edges_of(spec, edges):
+        out.append((neumann_fill, (qw, cur, sides, 1, 0.0)))
+        if kind.wave_fill is not None:
+            out.append((kind.wave_fill, (phi, qw, cur, sides, float(mur[0]), float(mur[1]))))
+        else:
+            out.append((kind.field_fill, (phi, cur, sides, 1, edge.value)))
+    return out
