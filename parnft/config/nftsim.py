@@ -99,6 +99,8 @@ class Reporter:
         self.path = path
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        #: Per-node maps parsed (:mod:`parnft.config.maps`), resolved after the build.
+        self.maps: list = []
 
     def _problem(self, line: int, key: str, value: str, rule: str, fix: str) -> Problem:
         value = " ".join(str(value).split())
@@ -202,7 +204,7 @@ def items(words: list[Word]) -> list[tuple[Key, list[Word]]]:
 def read_text(text: str, path: str = "<string>", validate: bool = True):
     """Read a model from ``.conf`` text; see :func:`parnft.config.parse_config`."""
     # they import this module's types
-    from parnft.config import advice, blocks, build, checks, dynamics
+    from parnft.config import advice, blocks, build, checks, dynamics, mapcheck
 
     rep = Reporter(path)
     if control_characters(text, rep):
@@ -215,9 +217,12 @@ def read_text(text: str, path: str = "<string>", validate: bool = True):
                                last_line=last_line)
     spec = dataclasses.replace(spec, plugins=plugins) if plugins else spec
     problems = list(rep.problems)
+    if rep.maps:  # per-node maps: allowed keys, file, dataset, shape, NaN
+        spec, found = mapcheck.resolve(spec, rep.maps, grid_ok="grid" not in broken)
+        problems += found
     warnings = list(rep.warnings)
     if validate:
-        problems += checks.check(spec, skip=broken)
+        problems += mapcheck.check(spec, broken, lambda s, b: checks.check(s, skip=b))
         if not problems:
             warnings += advice.warnings(spec)
     problems.sort(key=lambda p: p.line)  # stable: same-line problems keep their order

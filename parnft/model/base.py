@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import maps as _maps
 from ..config.spec import ModelSpec
 from ..errors import ConfigError, Problem
 
@@ -213,9 +214,28 @@ class Context:
         self.seeds[0] += 1
         return self.seeds[0]
 
-    def field(self, value: float = 0.0) -> np.ndarray:
-        """A new flat per-node float64 array filled with ``value``."""
+    def field(self, value=0.0) -> np.ndarray:
+        """A new flat per-node float64 array filled with ``value`` (a number or a tile array)."""
+        if isinstance(value, np.ndarray):
+            return np.array(value, dtype=np.float64).reshape(self.nloc)
         return np.full(self.nloc, float(value))
+
+    def nodal(self, value):
+        """``value`` for this tile: a float, or for a per-node map its tile's flat values.
+
+        A map (:class:`parnft.config.maps.FieldMap`) is read here, each rank
+        its own tile (the file's hyperslab); any other value is returned as a
+        float, so uniform parameters stay scalars in the kernels.
+        """
+        if _maps.is_map(value):
+            try:
+                return _maps.tile_values(value, self.loc_start, self.loc_shape)
+            except _maps.MapError as exc:
+                src = value.source
+                raise ConfigError([Problem(self.spec.path, src.line, src.qkey, src.text,
+                                           str(exc), "give an existing file and dataset of "
+                                           "the grid's shape")]) from None
+        return value if isinstance(value, np.ndarray) else float(value)
 
     def global_field(self, local: np.ndarray) -> np.ndarray:
         """The array of every global node that mirrors the flat field ``local``.
@@ -228,9 +248,17 @@ class Context:
             return local
         return np.zeros(self.glb_shape[0] * self.glb_shape[1], dtype=local.dtype)
 
-    def ghosted(self, levels: int, value: float = 0.0) -> np.ndarray:
-        """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``."""
+    def ghosted(self, levels: int, value=0.0) -> np.ndarray:
+        """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``.
+
+        A per-node tile array fills the interior of every level (the ghost
+        frame is then the halo fill's job) and its first node the frame.
+        """
         ly, lx = self.loc_shape
+        if isinstance(value, np.ndarray):
+            out = np.full((levels, ly + 2, lx + 2), float(value.ravel()[0]))
+            out[:, 1:-1, 1:-1] = value.reshape(ly, lx)
+            return out
         return np.full((levels, ly + 2, lx + 2), float(value))
 
 
