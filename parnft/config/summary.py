@@ -187,7 +187,9 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
             what = D.describe(p)
         elif p.firing is not None:
             kind = p.firing.kind + (f"/{p.firing.function}" if p.firing.function else "")
-            what = f"neural    {kind}, Q {p.q_init:g} /s"
+            q = p.q_init
+            qtext = (f"Q map {q.lo:g} .. {q.hi:g} /s" if hasattr(q, "source") else f"Q {q:g} /s")
+            what = f"neural    {kind}, {qtext}"
         else:
             s = p.stimulus
             modes = "+".join(x.mode for x in s.parts) if s.parts else s.mode
