@@ -1,8 +1,9 @@
-"""Draw docs/img/heterogeneous-spectra.png from two ``parnft spectrum --csv`` files.
+"""Draw docs/img/heterogeneous-spectra.png from three ``parnft spectrum --csv`` files.
 
 Usage (from the repository root, after the runs of docs/heterogeneous.md)::
 
-    .venv/bin/python docs/img/make_heterogeneous_figure.py inside.csv outside.csv [OUT.png]
+    .venv/bin/python docs/img/make_heterogeneous_figure.py inside.csv outside.csv \
+        uniform.csv [OUT.png]
 
 Both curves are the node-averaged Welch spectra ``parnft spectrum`` computed
 (the CSV columns ``frequency_Hz, psd``); this script only draws them on one
@@ -26,13 +27,14 @@ def load(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str]) -> int:
-    inside, outside = argv[:2]
-    out = Path(argv[2]) if len(argv) > 2 else Path(__file__).with_name(
+    inside, outside, uniform = argv[:3]
+    out = Path(argv[3]) if len(argv) > 3 else Path(__file__).with_name(
         "heterogeneous-spectra.png")
     fig = Figure(figsize=(6.4, 3.6), dpi=100)
     ax = fig.add_subplot()
     for path, label, colour in ((inside, "inside the patch (nu_ee, nu_ie x 1.05)", "#d62728"),
-                                (outside, "outside (r > 0.22 m)", "#1f77b4")):
+                                (outside, "outside (r > 0.22 m)", "#1f77b4"),
+                                (uniform, "no patch (same nodes as inside)", "#7f7f7f")):
         f, p = load(path)
         keep = (f >= 0.5) & (f <= 45)
         ax.semilogy(f[keep], p[keep], color=colour, label=label)
