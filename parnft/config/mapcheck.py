@@ -147,7 +147,8 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
     problems found in both passes are reported once.
     """
     lines = {}
-    _collect(spec, lines)
+    for fm in M.maps_of(spec):
+        lines.setdefault(fm.source.line, fm)
     if not lines:
         return rules(spec, skip)
     out: list[Problem] = []
@@ -163,18 +164,3 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
             if p not in out:
                 out.append(p)
     return out
-
-
-def _collect(value, lines: dict) -> None:
-    if isinstance(value, M.FieldMap):
-        lines.setdefault(value.source.line, value)
-    elif isinstance(value, tuple):
-        for v in value:
-            _collect(v, lines)
-    elif isinstance(value, Params):
-        for v in value.values():
-            _collect(v, lines)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            if f.name not in ("warnings", "text", "header"):
-                _collect(getattr(value, f.name), lines)

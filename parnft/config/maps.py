@@ -36,6 +36,7 @@ import numpy as np
 
 from parnft.config.mapexpr import ExprError, evaluate
 from parnft.config.nftsim import number
+from parnft.config.spec import Params
 from parnft.errors import Problem
 
 #: Map forms: the word a value starts with.
@@ -321,8 +322,29 @@ def at_extreme(value, which: str):
         changes = {f.name: at_extreme(getattr(value, f.name), which)
                    for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
-    from parnft.config.spec import Params
-
     if isinstance(value, Params):
         return Params({k: at_extreme(v, which) for k, v in value.items()})
     return value
+
+
+def maps_of(value) -> list[FieldMap]:
+    """Every resolved map in ``value`` (a spec, or any part of one), in spec order."""
+    out: list[FieldMap] = []
+
+    def walk(v):
+        if isinstance(v, FieldMap):
+            if v.source.form != "bad" and v.shape != (0, 0):
+                out.append(v)
+        elif isinstance(v, tuple):
+            for x in v:
+                walk(x)
+        elif isinstance(v, Params):
+            for x in v.values():
+                walk(x)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            for f in dataclasses.fields(v):
+                if f.name not in ("warnings", "text", "header"):
+                    walk(getattr(v, f.name))
+
+    walk(value)
+    return out

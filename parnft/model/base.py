@@ -143,6 +143,10 @@ class Context:
     rng: str = "counter"
     #: Named model arrays, ``(owner, name) -> Slot`` (:meth:`alloc`).
     state: dict = field(default_factory=dict)
+    #: This tile's values of each per-node map, by source (:meth:`read_maps`).
+    maps: dict = field(default_factory=dict)
+    #: The error :meth:`read_maps` met on this rank, or None.
+    map_error: Any = None
 
     def alloc(self, owner: str, name: str, layout: str = "nodes", value: float = 0.0,
               role: str = "state", rows: int = 1, dtype=np.float64) -> np.ndarray:
@@ -228,14 +232,37 @@ class Context:
         float, so uniform parameters stay scalars in the kernels.
         """
         if _maps.is_map(value):
-            try:
-                return _maps.tile_values(value, self.loc_start, self.loc_shape)
-            except _maps.MapError as exc:
-                src = value.source
-                raise ConfigError([Problem(self.spec.path, src.line, src.qkey, src.text,
-                                           str(exc), "give an existing file and dataset of "
-                                           "the grid's shape")]) from None
+            if value.source not in self.maps:
+                self.maps[value.source] = self._tile(value)
+            return self.maps[value.source].copy()
         return value if isinstance(value, np.ndarray) else float(value)
+
+    def _tile(self, fm) -> np.ndarray:
+        try:
+            return _maps.tile_values(fm, self.loc_start, self.loc_shape)
+        except (_maps.MapError, OSError) as exc:
+            src = fm.source
+            raise ConfigError([Problem(self.spec.path, src.line, src.qkey, src.text,
+                                       str(exc), "give an existing file and dataset of the "
+                                       "grid's shape, readable on every node of the job")]
+                              ) from None
+
+    def read_maps(self) -> bool:
+        """Read this tile of every per-node map of the model; True if it has any.
+
+        An error is kept in :attr:`map_error` (the caller agrees on it across
+        ranks before any other collective call), not raised.
+        """
+        found = _maps.maps_of(self.spec)
+        for fm in found:
+            if fm.source in self.maps:
+                continue
+            try:
+                self.maps[fm.source] = self._tile(fm)
+            except ConfigError as exc:
+                self.map_error = exc
+                break
+        return bool(found)
 
     def global_field(self, local: np.ndarray) -> np.ndarray:
         """The array of every global node that mirrors the flat field ``local``.

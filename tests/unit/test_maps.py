@@ -205,3 +205,21 @@ def test_initial_state_from_the_last_sample_of_an_earlier_run(tmp_path):
     np.testing.assert_array_equal(ctx.populations[1].dendrites[0].v, last["dendrite.1.v"])
     np.testing.assert_array_equal(ctx.propagators[1].phi, last["propagator.1.phi"])
     assert UNIFORM["Q"] != "map"  # the uniform sheet is unchanged by these maps
+
+
+def test_fewer_numbers_than_nodes_keep_nftsim_meaning():
+    # NFTsim reads the first number and skips the rest: still so, with its warning
+    spec = parse_config(sheet(Theta="0.01292 0.5"))
+    assert not is_map(spec.populations[0].firing.params["Theta"])
+    assert spec.populations[0].firing.params["Theta"] == 0.01292
+    assert any("ignored" in w.rule for w in spec.warnings)
+
+
+def test_a_map_file_gone_at_build_time_is_a_config_error_naming_it(tmp_path):
+    write_maps(str(tmp_path))
+    conf = tmp_path / "gone.conf"
+    conf.write_text(sheet(Theta="map(maps.h5 /theta)"))
+    spec = read_config(conf)  # validated while the file was there
+    os.remove(tmp_path / "maps.h5")
+    with pytest.raises(ConfigError, match=r"gone.conf:14: .*maps.h5 does not exist"):
+        Simulation(spec)
