@@ -168,6 +168,8 @@ class Simulation:
                                  loc_shape=tuple(self.tiling.loc_shape),
                                  loc_start=tuple(self.tiling.loc_start), rng=rng)
         ctx.gatherer = self.tiling
+        if ctx.read_maps():  # per-node maps: every rank its tile, then agree (a file
+            self._agree_on_maps()  # one rank cannot see fails every rank, no hang)
         for p in spec.populations:
             ctx.populations[p.index] = make_population(p, ctx)
         for pr in spec.propagators:
@@ -193,6 +195,12 @@ class Simulation:
         #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
         self.native_mpi = None
         self.stats.build = _time.perf_counter() - t0
+
+    def _agree_on_maps(self) -> None:
+        """Raise the first rank's map reading error on every rank (collective)."""
+        from .parallel.comm import agree_on_error
+
+        agree_on_error(self.comm, self.ctx.map_error)
 
     @property
     def local_halo(self) -> bool:

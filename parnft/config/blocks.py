@@ -28,6 +28,7 @@ import re
 
 from parnft.config import dynamics as D
 from parnft.config import keys as K
+from parnft.config import maps as M
 from parnft.config.nftsim import Key, Reporter, Word, number
 
 _ITEM = re.compile(r"^[0-9]+(?:\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -377,7 +378,7 @@ class _Interpreter:
         vtype = (K.NUM if key.name == K.SUPERIMPOSE else block.value_keys()[key.name])
         value = self.parse(block, key, words, vtype)
         block.entries[label] = Entry(label, key.line, words, value)
-        used = _consumed(vtype, words)
+        used = _consumed(vtype, words, value)
         if used:
             self.stray(block.qualify(label), words[used:])
 
@@ -435,6 +436,15 @@ class _Interpreter:
                     "write a value after the key")
             return {K.LIST: (float("nan"),), K.NODES: (), K.WORD: None}.get(vtype, float("nan"))
         first = words[0]
+        if vtype in (K.NUM, K.STEADY, K.LIST) and M.starts(first.text):
+            fm = M.parse(words, qkey, rep)  # a per-node map (parnft only)
+            rep.maps.append(fm)
+            return (fm,) if vtype == K.LIST else fm
+        if vtype == K.NUM and len(words) > 1:
+            fm = M.node_list(words, self.root.entry("Nodes"), qkey)
+            if fm is not None:  # one number per node, as NFTsim's per-node nu lists
+                rep.maps.append(fm)
+                return fm
         if vtype == K.TEXT:
             return first.text
         if vtype == K.WORD:
@@ -488,10 +498,14 @@ def _valueish(text: str) -> bool:
     return number(text) is not None or text in _VALUE_WORDS
 
 
-def _consumed(vtype: str, words: list[Word]) -> int:
+def _consumed(vtype: str, words: list[Word], value=None) -> int:
     """How many of ``words`` a value of type ``vtype`` uses (0: it could not be read)."""
     if not words:
         return 0
+    if isinstance(value, tuple) and len(value) == 1:
+        value = value[0]
+    if M.is_map(value):
+        return len(value.source.values) if value.source.form == "list" else M.span(words)
     if vtype in (K.ITEMS, K.PHRASE):
         return len(words)
     if vtype in (K.NUM, K.STEADY):

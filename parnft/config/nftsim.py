@@ -98,6 +98,8 @@ class Reporter:
         self.path = path
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        #: Per-node maps parsed (:mod:`parnft.config.maps`), resolved after the build.
+        self.maps: list = []
 
     def _problem(self, line: int, key: str, value: str, rule: str, fix: str) -> Problem:
         value = " ".join(str(value).split())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from parnft.config import advice, blocks, build, checks, dynamics
+from parnft.config import advice, blocks, build, checks, dynamics, mapcheck
 from parnft.config.nftsim import Reporter, control_characters, items, read_bytes, tokenize
 from parnft.errors import ConfigError, StabilityError
 
@@ -31,9 +31,12 @@ def read_text(text: str, path: str = "<string>", validate: bool = True):
                                last_line=last_line)
     spec = dataclasses.replace(spec, plugins=plugins) if plugins else spec
     problems = list(rep.problems)
+    if rep.maps:  # per-node maps: allowed keys, file, dataset, shape, NaN
+        spec, found = mapcheck.resolve(spec, rep.maps, grid_ok="grid" not in broken)
+        problems += found
     warnings = list(rep.warnings)
     if validate:
-        problems += checks.check(spec, skip=broken)
+        problems += mapcheck.check(spec, broken, lambda s, b: checks.check(s, skip=b))
         if not problems:
             warnings += advice.warnings(spec)
     problems.sort(key=lambda p: p.line)  # stable: same-line problems keep their order

@@ -44,6 +44,7 @@ from __future__ import annotations
 from parnft.config import dynamics as D
 from parnft.config import keys as K
 from parnft.config.checks import COURANT_LIMIT
+from parnft.config.maps import maps_of
 from parnft.config.spec import ModelSpec
 
 _COUPLING_ARRAYS = {"Map": 2, "Ramp": 2, "DiffArctan": 2, "CaDP": 7, "BCM": 8, "Matrix": 1,
@@ -188,7 +189,9 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
             what = D.describe(p)
         elif p.firing is not None:
             kind = p.firing.kind + (f"/{p.firing.function}" if p.firing.function else "")
-            what = f"neural    {kind}, Q {p.q_init:g} /s"
+            q = p.q_init
+            qtext = (f"Q map {q.lo:g} .. {q.hi:g} /s" if hasattr(q, "source") else f"Q {q:g} /s")
+            what = f"neural    {kind}, {qtext}"
         else:
             s = p.stimulus
             modes = "+".join(x.mode for x in s.parts) if s.parts else s.mode
@@ -215,6 +218,11 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
     if steps:
         lines.append("step-size rules Deltat / largest allowed (limit 1): " + ", ".join(
             f"Population {k} {kind} {r:.4g}" for k, (kind, r) in steps.items()))
+    found = maps_of(spec)
+    if found:  # per-node maps (docs/heterogeneous.md)
+        lines.append(f"per-node maps ({len(found)}):")
+        lines += [f"  {fm.source.qkey}: {fm.source.describe()}, {fm.lo:.6g} .. {fm.hi:.6g}"
+                  for fm in found]
     mem = memory_per_rank(spec, nranks)
     if mem is None:
         lines.append(f"memory: {nranks} ranks cannot tile the {g.longside} x {g.shortside} grid")

@@ -1,5 +1,8 @@
 """Firing-response kernels: soma potential V and firing rate Q = S(V).
 
+Every parameter (Theta, Sigma, Qmax, the polynomial coefficients) is one
+number or one value per node (:func:`parnft.kernels.nodal.at`).
+
 Each kernel sums the population's dendritic potentials in connection order,
 V = ((0 + V_1) + V_2) + ..., advances the population's history ring pointer
 and writes Q into the new slot and into ``q_out``. Pointwise, no stability
@@ -14,6 +17,7 @@ from numba import uint64
 
 from . import inline, kernel
 from .exact_exp import _HBITS, _TAIL, exp_fast
+from .nodal import at
 
 
 @inline
@@ -47,7 +51,7 @@ def sigmoid_libm_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, i0, i1):
     for i in range(uint64(i0), uint64(i1)):
         s = soma_potential(vd, i)
         v[i] = s
-        q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+        q = at(qmax, i) / (1.0 + math.exp(-(s - at(theta, i)) / at(sigma, i)))
         hist[k, i] = q
         q_out[i] = q
 
@@ -94,19 +98,19 @@ def sigmoid_nodes(vd, v, hist, k, q_out, theta, sigma, qmax, i0, i1):
     soma_potentials(vd, v, i0, i1)
     bad = 0
     for i in range(uint64(i0), uint64(i1)):
-        e, ok = exp_fast(-(v[i] - theta) / sigma, tail, hbits)
+        e, ok = exp_fast(-(v[i] - at(theta, i)) / at(sigma, i), tail, hbits)
         q_out[i] = e
         bad += not ok
     for i in range(uint64(i0), uint64(i1)):
-        q = qmax / (1.0 + q_out[i])
+        q = at(qmax, i) / (1.0 + q_out[i])
         q_out[i] = q
         hist[k, i] = q
     if bad:
         for i in range(uint64(i0), uint64(i1)):
             s = v[i]
-            e, ok = exp_fast(-(s - theta) / sigma, tail, hbits)
+            e, ok = exp_fast(-(s - at(theta, i)) / at(sigma, i), tail, hbits)
             if not ok:
-                q = qmax / (1.0 + math.exp(-(s - theta) / sigma))
+                q = at(qmax, i) / (1.0 + math.exp(-(s - at(theta, i)) / at(sigma, i)))
                 hist[k, i] = q
                 q_out[i] = q
 
@@ -137,12 +141,13 @@ def polynomial_nodes(vd, v, hist, k, q_out, c3, c2, c1, c0, i0, i1):
     for i in range(uint64(i0), uint64(i1)):
         s = soma_potential(vd, i)
         v[i] = s
-        if c3 != 0.0:
-            q = ((c3 * s * s * s + c2 * s * s) + c1 * s) + c0
-        elif c2 != 0.0:
-            q = (c2 * s * s + c1 * s) + c0
+        a3, a2, a1, a0 = at(c3, i), at(c2, i), at(c1, i), at(c0, i)
+        if a3 != 0.0:
+            q = ((a3 * s * s * s + a2 * s * s) + a1 * s) + a0
+        elif a2 != 0.0:
+            q = (a2 * s * s + a1 * s) + a0
         else:
-            q = c1 * s + c0
+            q = a1 * s + a0
         hist[k, i] = q
         q_out[i] = q
 

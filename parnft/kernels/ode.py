@@ -17,6 +17,7 @@ import math
 from numba import uint64
 
 from . import inline, kernel
+from .nodal import at
 
 
 @inline
@@ -52,7 +53,7 @@ def rk4_nodes(y, dy, src, a_f, g, dt, i0, i1):
     h2 = dt * 0.5
     h6 = dt / 6.0
     for i in range(uint64(i0), uint64(i1)):
-        y1, d1 = rk4_node(src[i], y[i], dy[i], a_f, g, dt, h2, h6)
+        y1, d1 = rk4_node(src[i], y[i], dy[i], at(a_f, i), at(g, i), dt, h2, h6)
         y[i] = y1
         dy[i] = d1
 
@@ -91,7 +92,7 @@ def dendrite_coupled_nodes(i0, i1, v, dv, nu, phi, f, g, dt, n):
     h2 = dt * 0.5
     h6 = dt / 6.0
     for i in range(uint64(i0), uint64(i1)):
-        y1, d1 = rk4_node(nu * phi[i], v[i], dv[i], f, g, dt, h2, h6)
+        y1, d1 = rk4_node(nu * phi[i], v[i], dv[i], at(f, i), at(g, i), dt, h2, h6)
         v[i] = y1
         dv[i] = d1
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import maps as _maps
 from ..config.spec import ModelSpec
 from ..errors import ConfigError, Problem
 
@@ -142,6 +143,10 @@ class Context:
     rng: str = "counter"
     #: Named model arrays, ``(owner, name) -> Slot`` (:meth:`alloc`).
     state: dict = field(default_factory=dict)
+    #: This tile's values of each per-node map, by source (:meth:`read_maps`).
+    maps: dict = field(default_factory=dict)
+    #: The error :meth:`read_maps` met on this rank, or None.
+    map_error: Any = None
 
     def alloc(self, owner: str, name: str, layout: str = "nodes", value: float = 0.0,
               role: str = "state", rows: int = 1, dtype=np.float64) -> np.ndarray:
@@ -213,9 +218,51 @@ class Context:
         self.seeds[0] += 1
         return self.seeds[0]
 
-    def field(self, value: float = 0.0) -> np.ndarray:
-        """A new flat per-node float64 array filled with ``value``."""
+    def field(self, value=0.0) -> np.ndarray:
+        """A new flat per-node float64 array filled with ``value`` (a number or a tile array)."""
+        if isinstance(value, np.ndarray):
+            return np.array(value, dtype=np.float64).reshape(self.nloc)
         return np.full(self.nloc, float(value))
+
+    def nodal(self, value):
+        """``value`` for this tile: a float, or for a per-node map its tile's flat values.
+
+        A map (:class:`parnft.config.maps.FieldMap`) is read here, each rank
+        its own tile (the file's hyperslab); any other value is returned as a
+        float, so uniform parameters stay scalars in the kernels.
+        """
+        if _maps.is_map(value):
+            if value.source not in self.maps:
+                self.maps[value.source] = self._tile(value)
+            return self.maps[value.source].copy()
+        return value if isinstance(value, np.ndarray) else float(value)
+
+    def _tile(self, fm) -> np.ndarray:
+        try:
+            return _maps.tile_values(fm, self.loc_start, self.loc_shape)
+        except (_maps.MapError, OSError) as exc:
+            src = fm.source
+            raise ConfigError([Problem(self.spec.path, src.line, src.qkey, src.text,
+                                       str(exc), "give an existing file and dataset of the "
+                                       "grid's shape, readable on every node of the job")]
+                              ) from None
+
+    def read_maps(self) -> bool:
+        """Read this tile of every per-node map of the model; True if it has any.
+
+        An error is kept in :attr:`map_error` (the caller agrees on it across
+        ranks before any other collective call), not raised.
+        """
+        found = _maps.maps_of(self.spec)
+        for fm in found:
+            if fm.source in self.maps:
+                continue
+            try:
+                self.maps[fm.source] = self._tile(fm)
+            except ConfigError as exc:
+                self.map_error = exc
+                break
+        return bool(found)
 
     def global_field(self, local: np.ndarray) -> np.ndarray:
         """The array of every global node that mirrors the flat field ``local``.
@@ -228,9 +275,17 @@ class Context:
             return local
         return np.zeros(self.glb_shape[0] * self.glb_shape[1], dtype=local.dtype)
 
-    def ghosted(self, levels: int, value: float = 0.0) -> np.ndarray:
-        """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``."""
+    def ghosted(self, levels: int, value=0.0) -> np.ndarray:
+        """A new ``(levels, ly+2, lx+2)`` ghosted float64 array filled with ``value``.
+
+        A per-node tile array fills the interior of every level (the ghost
+        frame is then the halo fill's job) and its first node the frame.
+        """
         ly, lx = self.loc_shape
+        if isinstance(value, np.ndarray):
+            out = np.full((levels, ly + 2, lx + 2), float(value.ravel()[0]))
+            out[:, 1:-1, 1:-1] = value.reshape(ly, lx)
+            return out
         return np.full((levels, ly + 2, lx + 2), float(value))
 
 

@@ -19,14 +19,14 @@ from .base import Call, Component, Context, Ranged
 from .registry import register
 
 
-def initial_potential(spec: DendriteSpec, coupling, ctx: Context) -> float:
+def initial_potential(spec: DendriteSpec, coupling, ctx: Context):
     """V(0): ``V: <number>`` if given, else the steady state nu(0) * Qinit(pre).
 
     NFTsim ignores a numeric ``V`` and starts at 0 (STUDY.md section 9.4);
     parnft honours it.
     """
     if isinstance(spec.v_init, (int, float)) and not isinstance(spec.v_init, bool):
-        return float(spec.v_init)
+        return ctx.nodal(spec.v_init)  # a number, or this tile's values of a map
     conn = ctx.spec.connections[spec.index - 1]
     pre = ctx.populations[conn.pre]
     source = ctx.spec.propagators[spec.index - 1].source  # an extra emitted rate, or None
@@ -49,8 +49,9 @@ class Dendrite(Component):
         self.drive = coupling.drive
         self.coupling = coupling
         self.dt = ctx.dt
-        self.alpha = float(spec.alpha)
-        self.beta = float(spec.beta)
+        # numbers, or per-node tile arrays of a map (the kernels take either)
+        self.alpha = ctx.nodal(spec.alpha)
+        self.beta = ctx.nodal(spec.beta)
         self.fields = {"V": self.v}
         # P = nu phi with one constant nu: formed in the dendrite kernel (same bits),
         # so no drive array is written and read back each step

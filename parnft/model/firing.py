@@ -34,11 +34,12 @@ class FiringResponse(Component):
             # glibc's exp inlined and vectorised where it reproduces this machine's libm
             kern = ((fire_sigmoid, fire_sigmoid_nodes) if agrees_with_libm()
                     else (fire_sigmoid_libm, fire_sigmoid_libm_nodes))
-            self._call = (kern, (float(p["Theta"]), float(p["Sigma"]), float(p["Qmax"])))
+            # numbers, or per-node tile arrays of maps (the kernels take either)
+            self._call = (kern, tuple(ctx.nodal(p[k]) for k in ("Theta", "Sigma", "Qmax")))
         else:
             coef = {"Linear": ("a", "b"), "Quadratic": ("a", "b", "c"),
                     "Cubic": ("a", "b", "c", "d")}[fn]
-            c = [float(p[k]) for k in coef]
+            c = [ctx.nodal(p[k]) for k in coef]
             c = [0.0] * (4 - len(c)) + c
             self._call = ((fire_polynomial, fire_polynomial_nodes), tuple(c))
         self.fields = {"V": pop.v}

@@ -44,7 +44,8 @@ class Population(Component):
     def __init__(self, spec: PopulationSpec, ctx: Context, q_init: float | None = None):
         self.spec = spec
         self.index = spec.index
-        self.q_init = float(spec.q_init if q_init is None else q_init)
+        # a number, or this tile's values of a per-node map (docs/heterogeneous.md)
+        self.q_init = ctx.nodal(spec.q_init if q_init is None else q_init)
         owner = f"population.{spec.index}"
         self.hist = ctx.alloc(owner, "hist", "rows", self.q_init,
                               rows=history_length(ctx, spec.index))
@@ -71,14 +72,15 @@ class Emitted:
     hist: np.ndarray
     ptr: np.ndarray
     q: np.ndarray
-    q_init: float
+    q_init: float | np.ndarray
 
     @classmethod
-    def alloc(cls, pop: Population, name: str, value: float, ctx: Context) -> Emitted:
+    def alloc(cls, pop: Population, name: str, value, ctx: Context) -> Emitted:
         owner = f"population.{pop.index}"
         hist = ctx.alloc(owner, f"hist_{name}", "rows", value, rows=pop.hist.shape[0])
         q = hist[0] if hist.shape[0] == 1 else ctx.alloc(owner, name, "nodes", value)
-        return cls(pop.index, name, hist, pop.ptr, q, float(value))
+        return cls(pop.index, name, hist, pop.ptr, q,
+                   value if isinstance(value, np.ndarray) else float(value))
 
 
 class NeuralPopulation(Population):

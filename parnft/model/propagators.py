@@ -51,7 +51,8 @@ class Propagator(Component):
             self.pre = self.pre.output(spec.source)
         taus = np.rint(np.asarray(spec.tau, dtype=float) / ctx.dt).astype(np.int64)
         self.tau = per_node(taus, ctx.nloc, ctx.glb_index, "Tau").astype(np.int64)
-        self.phi_init = self.pre.q_init if spec.phi_init is None else float(spec.phi_init)
+        # a number or per-node tile values (a map, or a presynaptic Q map)
+        self.phi_init = self.pre.q_init if spec.phi_init is None else ctx.nodal(spec.phi_init)
         self.phi = ctx.field(self.phi_init)
         self.dt = ctx.dt
         self.fields = {"phi": self.phi}
@@ -220,8 +221,8 @@ def share_key(spec: PropagatorSpec, ctx: Context, cls) -> tuple | None:
     if not getattr(cls, "shareable", False):
         return None
     pre = ctx.spec.connections[spec.index - 1].pre
-    return (cls, pre, spec.phi_init, tuple(spec.tau), spec.range, spec.gamma, spec.velocity,
-            getattr(spec, "source", None))
+    return (cls, pre, spec.phi_init, getattr(spec.phi_init, "source", None), tuple(spec.tau),
+            spec.range, spec.gamma, spec.velocity, getattr(spec, "source", None))
 
 
 def make_propagator(spec: PropagatorSpec, ctx: Context, cls) -> Propagator | Shared:

@@ -111,8 +111,13 @@ def kernel_names(kind: Dynamics) -> tuple[str, str]:
     return base, base + "_nodes"
 
 
-def kernel_source(kind: Dynamics) -> str:
-    """Python source of the module holding ``kind``'s two RK4 kernels."""
+def kernel_source(kind: Dynamics, nodal: bool = False) -> str:
+    """Python source of the module holding ``kind``'s two RK4 kernels.
+
+    With ``nodal`` the parameters ``P0..`` may be per-node arrays: the
+    parameter tuple is formed at each node with :func:`parnft.kernels.nodal.at`
+    (a float stays itself), so a map equal everywhere gives the same bits.
+    """
     m, k = len(kind.state), len(kind.params)
     whole, nodes = kernel_names(kind)
     rmod, rname = _where(kind.rhs)
@@ -170,6 +175,11 @@ def kernel_source(kind: Dynamics) -> str:
         f"    p = {tup(P) if P else '()'}",
         "    for i in range(uint64(i0), uint64(i1)):",
     ]
+    if nodal and P:  # per-node parameters (maps): the tuple of this node's values
+        lines[-2:] = ["    for i in range(uint64(i0), uint64(i1)):",
+                      f"        p = {tup([f'at({x}, i)' for x in P])}"]
+        lines.insert(lines.index("from parnft.kernels.firing import advance_ring") + 1,
+                     "from parnft.kernels.nodal import at")
     if not nch:
         lines += ["        u = 0.0",
                   "        for j in range(vd.shape[0]):",
@@ -228,9 +238,12 @@ def kernel_source(kind: Dynamics) -> str:
     return "\n".join(lines)
 
 
-def kernels(kind: Dynamics):
-    """``(whole, nodes)``: the compiled RK4 kernels of ``kind`` (generated once, cached on disk)."""
-    src = kernel_source(kind)
+def kernels(kind: Dynamics, nodal: bool = False):
+    """``(whole, nodes)``: the compiled RK4 kernels of ``kind`` (generated once, cached on disk).
+
+    ``nodal``: some parameters are per-node arrays (:func:`kernel_source`).
+    """
+    src = kernel_source(kind, nodal)
     digest = hashlib.sha1(src.encode()).hexdigest()[:16]
     name = f"parnft_{kernel_names(kind)[0]}_{digest}"
     mod = sys.modules.get(name)

@@ -13,10 +13,9 @@ The kernel is generated from the declaration (:mod:`parnft.model.rk4gen`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from ..config.maps import is_map
 from ..config.spec import DynamicsSpec
 from ..kernels.firing import ring_next
 from . import dynamics, rk4gen
@@ -34,11 +33,39 @@ def resolved(spec: DynamicsSpec, ctx: Context):
     return kind, kind.resolve(spec.params)
 
 
-def initial_rate(spec: DynamicsSpec, ctx: Context) -> float:
-    """Q at t = 0: rate(s(0), p) of the kind at its initial state."""
+def nodal_values(spec: DynamicsSpec, ctx: Context):
+    """``(kind, params, init)``: the parameter and initial-state tuples for this tile.
+
+    Each entry is a float, or this tile's flat array where the ``.conf`` gave a
+    per-node map (``docs/heterogeneous.md``).
+    """
     kind, values = resolved(spec, ctx)
-    q = float(kind.rate(kind.initial_state(values), kind.param_tuple(values)))
-    if not math.isfinite(q):
+    params = tuple(ctx.nodal(spec.params[p.name]) if is_map(spec.params.get(p.name)) else v
+                   for p, v in zip(kind.params, kind.param_tuple(values), strict=True))
+    init = tuple(ctx.nodal(spec.params[f"{v.name}_0"])
+                 if is_map(spec.params.get(f"{v.name}_0")) else s0
+                 for v, s0 in zip(kind.state, kind.initial_state(values), strict=True))
+    return kind, params, init
+
+
+def _per_node(fn, s, p, nloc: int):
+    """``fn(s, p)`` (a float or a tuple), at each node when ``s`` or ``p`` holds arrays."""
+    if not any(isinstance(x, np.ndarray) for x in s + p):
+        return fn(s, p)
+    outs = [fn(tuple(float(x[i]) if isinstance(x, np.ndarray) else x for x in s),
+               tuple(float(x[i]) if isinstance(x, np.ndarray) else x for x in p))
+            for i in range(nloc)]
+    if isinstance(outs[0], tuple):
+        return tuple(np.array([o[k] for o in outs], dtype=float) for k in range(len(outs[0])))
+    return np.array(outs, dtype=float)
+
+
+def initial_rate(spec: DynamicsSpec, ctx: Context):
+    """Q at t = 0: rate(s(0), p) of the kind at its initial state (per node with maps)."""
+    kind, params, init = nodal_values(spec, ctx)
+    q = _per_node(kind.rate, init, params, ctx.nloc)
+    q = float(q) if not isinstance(q, np.ndarray) else q
+    if not np.all(np.isfinite(q)):
         raise config_problem(ctx.spec, spec.loc, "Dynamics", spec.kind,
                              f"the initial rate Q = rate(s(0)) of {spec.kind} is {q}",
                              "give finite initial values <var>_0 inside the kind's domain")
@@ -47,11 +74,11 @@ def initial_rate(spec: DynamicsSpec, ctx: Context) -> float:
 
 def initial_outputs(spec: DynamicsSpec, ctx: Context) -> tuple[float, ...]:
     """The extra emitted rates at t = 0: emit(s(0), p) (empty for a kind without outputs)."""
-    kind, values = resolved(spec, ctx)
+    kind, params, init = nodal_values(spec, ctx)
     if not kind.outputs:
         return ()
-    out = kind.emit(kind.initial_state(values), kind.param_tuple(values))
-    return tuple(float(v) for v in out)
+    out = _per_node(kind.emit, init, params, ctx.nloc)
+    return tuple(v if isinstance(v, np.ndarray) else float(v) for v in out)
 
 
 class DynamicsSoma(Component):
@@ -67,21 +94,20 @@ class DynamicsSoma(Component):
     """
 
     def __init__(self, spec: DynamicsSpec, pop, ctx: Context):
-        self.kind, values = resolved(spec, ctx)
+        self.kind, self.params, init = nodal_values(spec, ctx)
         self.pop = pop
         self.dt = ctx.dt
         owner = f"population.{pop.index}"
-        init = self.kind.initial_state(values)
         self.state = [ctx.alloc(owner, v.name, "nodes", s0) for v, s0 in
                       zip(self.kind.state, init, strict=True)]
-        self.params = self.kind.param_tuple(values)
         # input channel of each input row (connection order); none: one summed input
         self.chan = None
         if self.kind.inputs:
             words = [ctx.spec.dendrites[j - 1].params.get("Input", self.kind.inputs[0])
                      for j in pop.incoming]
             self.chan = np.array([self.kind.inputs.index(w) for w in words], dtype=np.int64)
-        self.whole, self.nodes = rk4gen.kernels(self.kind)
+        nodal = any(isinstance(p, np.ndarray) for p in self.params)
+        self.whole, self.nodes = rk4gen.kernels(self.kind, nodal)
         self.fields = {name: e.q for name, e in pop.emitted.items()}
         self.fields.update({v.name: a for v, a in zip(self.kind.state, self.state, strict=True)})
         self.units = self.kind.units

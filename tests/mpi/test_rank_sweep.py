@@ -163,6 +163,26 @@ Population: 2.Q
 """
 
 
+#: Per-node maps of every source (HDF5 file, .npy, expression, node list) on an uneven
+#: 10 x 7 sheet, then a second run starting from the first run's last sample.
+MAP_GRID = (10, 7)
+
+
+def _map_texts(folder: str) -> dict:
+    from tests.heterogeneous import sheet, write_maps
+
+    write_maps(folder, MAP_GRID)
+    n = MAP_GRID[0] * MAP_GRID[1]
+    maps = {"Theta": "map(maps.h5 /theta)", "Q": "map(q.npy)",
+            "Sigma": "expr(0.0038 * (1 + 0.2 * exp(-((x - Lx/2)**2 + (y - Ly/2)**2) / 0.002)))",
+            "alpha": " ".join(str(80 + (k % 7)) for k in range(n)), "phi": "expr(5 + 20 * y)"}
+    first = sheet(MAP_GRID, **maps)
+    second = sheet(MAP_GRID, **dict(maps, Q="map(first-1.h5 pop.1.q)",
+                                    V="map(first-1.h5 dendrite.1.v)",
+                                    phi="map(first-1.h5 propagator.1.phi)"))
+    return {"first": first, "second": second}
+
+
 @pytest.mark.mpi(min_size=2)
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("boundary,grid,halo", BOUNDARIES, ids=[b[0] for b in BOUNDARIES])
@@ -176,3 +196,18 @@ def test_boundaries_same_at_any_rank_count(shared_dir, boundary, grid, halo):
     par = os.path.join(shared_dir, f"{stem}-par.h5")
     run(conf, par, comm=comm, progress=False, halo=halo)
     assert on_root(comm, compare, par, ref) != 0
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(600)
+def test_maps_and_file_initial_state_same_fields_at_any_rank_count(shared_dir):
+    comm = MPI.COMM_WORLD
+    texts = comm.bcast(on_root(comm, _map_texts, shared_dir))
+    for stem, text in texts.items():  # "second" starts from "first"'s serial output
+        conf = os.path.join(shared_dir, f"{stem}.conf")
+        ref = os.path.join(shared_dir, f"{stem}-1.h5")
+        on_root(comm, serial_reference, text, conf, ref)
+        for halo in ("overlap", "blocking"):
+            par = os.path.join(shared_dir, f"{stem}-par-{halo}.h5")
+            run(conf, par, comm=comm, progress=False, halo=halo)
+            assert on_root(comm, compare, par, ref) != 0
