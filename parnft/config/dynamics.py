@@ -22,6 +22,8 @@ import difflib
 import math
 import os
 
+import numpy as np
+
 from parnft.config import keys as K
 from parnft.errors import ConfigError, Problem
 from parnft.model import dynamics as registry
@@ -29,6 +31,8 @@ from parnft.model.declare import Choice
 
 #: Prefix of the step-size problems (reported like the Courant condition).
 STEP_RULE = "step-size rule violated"
+#: Prefix of the spatial operators' stability problems (like the Courant condition).
+SPATIAL_RULE = "diffusion stability violated"
 
 
 def known() -> tuple[str, ...]:
@@ -260,8 +264,38 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
                     f"{pop.index}, Dynamics {decl.name}: fastest time scale {ts:.6g} s at these "
                     f"parameters, {n:g} RK4 steps per time scale)",
                     f"use Deltat <= {limit:.6g} s (or slower dynamics)")
+        if decl.spatial and dt is not None:
+            _spatial_check(spec, pop, decl, values, dt, add, at)
     return out
 
 
-__all__ = ["STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
+def _spatial_check(spec, pop, decl, values, dt, add, at) -> None:
+    """The RK4 stability of the kind's spatial operators on this grid (one problem or none)."""
+    from parnft.model import spatial
+
+    try:
+        dx = float(pop.length) / spec.grid.longside
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return
+    if not (math.isfinite(dx) and dx > 0):
+        return
+    try:
+        if spatial.stable(decl, values, dt, dx):
+            return
+        best = spatial.largest_stable_dt(decl, values, dx, dt)
+    except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
+        return
+    terms = "; ".join(f"d {op.dst}/dt {op.text()}" for op in decl.spatial)
+    diff = [op.value(values) for op in decl.spatial if op.src == op.dst]
+    dmax = max(diff, default=0.0)
+    hint = (f"; pure diffusion with D = {dmax:.6g} m^2/s alone needs Deltat <= 2.785 dx^2/(8 D)"
+            f" = {spatial.diffusion_bound(dmax, dx):.6g} s" if dmax > 0 else "")
+    add(spec.time.loc.get("Deltat", at), "Deltat", _g(dt),
+        f"{SPATIAL_RULE}: Deltat = {_g(dt)} s puts grid modes of Population {pop.index} "
+        f"(Dynamics {decl.name}: {terms}; dx = {dx:.6g} m) outside RK4's stability region"
+        f"{hint}",
+        f"use Deltat <= {best:.6g} s, or a coarser grid (larger dx) or smaller coefficients")
+
+
+__all__ = ["SPATIAL_RULE", "STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
            "fields", "known", "preload", "step_limit", "step_ratios"]
