@@ -373,10 +373,14 @@ def _exchange(plan: LoopPlan, calls: list[Call], strip, ex: Exchange) -> None:
         _body(plan, ex.after_wait, strip)
     if ex.gather is not None:
         _gather(plan, ex)
-    states = [o.state for o in (ex.halo, ex.gather) if o is not None]
-    cond = " or ".join(f"{plan.array(a)}[2] != 0" for a in states)
-    plan.lines.append(f"        if {cond}:")
-    plan.lines.append("            return s + 1, row")
+    owners = [o for o in (ex.halo, ex.gather) if o is not None]
+    for c in list(calls) + list(ex.after_wait):  # the mid-step fills' plans too
+        if isinstance(c, GhostFill) and all(c.halo is not o for o in owners):
+            owners.append(c.halo)
+    if owners:
+        cond = " or ".join(f"{plan.array(o.state)}[2] != 0" for o in owners)
+        plan.lines.append(f"        if {cond}:")
+        plan.lines.append("            return s + 1, row")
 
 
 def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True,

@@ -60,12 +60,16 @@ def fields(kind: str) -> tuple[str, ...] | None:
 
 
 def arrays_per_node(kind: str) -> int:
-    """Per-node float64 arrays of the soma: Q, one per extra output, one per state variable."""
+    """Per-node float64 arrays of the soma: Q, one per extra output, one per state variable.
+
+    A kind with spatial operators adds three per state variable: the two ghosted
+    RK4 stage states and the stage accumulator (:mod:`parnft.model.rk4space`).
+    """
     try:
         decl = registry.lookup(kind)
     except KeyError:
         return 1
-    return 1 + len(decl.outputs) + len(decl.state)
+    return 1 + len(decl.outputs) + len(decl.state) * (4 if decl.spatial else 1)
 
 
 def extra_rings(kind: str) -> int:
