@@ -65,7 +65,7 @@ Population: 1.j
 
 
 def prony(x, h):
-    """lambda = -sigma + i omega of a sampled damped cosine x_n ~ e^{-sigma n h} cos(omega n h + c)."""
+    """lambda = -sigma + i omega of samples x_n ~ e^{-sigma n h} cos(omega n h + c)."""
     a = np.vstack([x[1:-1], x[:-2]]).T
     c1, c2 = np.linalg.lstsq(a, x[2:], rcond=None)[0]
     rho = math.sqrt(-c2)

@@ -148,7 +148,7 @@ def _spatial_problems(kind: Dynamics) -> list[str]:
             out.append(f"spatial entry {op!r} is not a Diffusion or CrossDiffusion; fix: use "
                        "Diffusion(var, coef) or CrossDiffusion(src, dst, coef)")
             continue
-        bad = [v for v in (op.src, op.dst) if v not in states]
+        bad = sorted({v for v in (op.src, op.dst) if v not in states})
         if bad:
             out.append(f"spatial operator {op.text()} names {', '.join(bad)}, not a state "
                        f"variable; fix: use one of {', '.join(sorted(states))}")
