@@ -1,4 +1,4 @@
-"""Make docs/img/fields/jh-dispersion.png: the JH_excitatory dispersion relation, simulated vs analytic.
+"""Make docs/img/fields/jh-dispersion.png: the JH_excitatory dispersion, simulated vs analytic.
 
 Run from the repository root::
 
