@@ -189,7 +189,20 @@ def kernel_source(kind: Dynamics) -> str:
         if st == 4:
             lines += ["    k = ptr[0]"]
         lines += [f"    _stage{st}(y0, y1, {call})"]
-    lines.append("")
+    # bytes streamed per call, for parnft.bench.roofline: (read, write) per array
+    base = {"vd": ("all", 0), "chan": ("all", 0), **{x: ("all", 0) for x in S}}
+    rules = {"load": {**{x: ("all", 0) for x in S}, "Y": (0, "all")}}
+    for st in range(1, 4):
+        acc = (0, "all") if st == 1 else ("all", "all")
+        rules[f"s{st}"] = {**base, "Yi": ("all", 0), "Yo": (0, "all"),
+                           **{a: acc for a in A}}
+    rules["s4"] = {**base, **{x: ("all", "all") for x in S}, "Yi": ("all", 0),
+                   **{a: ("all", 0) for a in A}, "hist": (0, "row"), "q_out": (0, "all"),
+                   **{f"H{o}": (0, "row") for o in range(nout)},
+                   **{f"O{o}": (0, "all") for o in range(nout)}}
+    table = {kn[r]: rules[r] for r in rules} | {kn[f"{r}_rows"]: rules[r] for r in rules}
+    lines += ["", "", "#: Bytes streamed per call, for parnft.bench.roofline: (read, write) per "
+              "array.", f"ROOFLINE_RULES = {table!r}", ""]
     return "\n".join(lines)
 
 

@@ -112,3 +112,17 @@ def test_good_declaration_and_spreading_variables():
     assert declaration_problems(kind) == []
     assert kind.spreading == ("b",)
     assert lookup("JH_excitatory").spreading == ("j", "h")
+
+
+def test_roofline_counts_the_stage_kernels_and_fills_by_rule():
+    from parnft.bench.roofline import traffic
+
+    sim = Simulation(parse_config(SL.format(dyn="JH_excitatory", a="j", b="h")))
+    rows = traffic(sim, outputs=False)
+    names = [r.kernel for r in rows]
+    assert names.count("ghost_fill") == 4 and not any(r.fallback for r in rows)
+    nloc = sim.ctx.nloc
+    s2 = rows[names.index("rks_JH_excitatory_s2")]
+    # reads vd (no rows here), S0, S1, Yi (2 levels), A0, A1; writes Yo (2 levels), A0, A1
+    assert (s2.read, s2.written) == (8 * nloc * 6, 8 * nloc * 4)
+    sim.close()
