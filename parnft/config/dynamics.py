@@ -143,6 +143,38 @@ def step_ratios(spec) -> dict[int, tuple[str, float]]:
     return out
 
 
+def spatial_ratios(spec) -> dict[int, tuple[str, float, bool]]:
+    """``population -> (kind, Deltat / largest stable Deltat, bound)`` of the spatial terms.
+
+    The largest stable step is searched up to the kind's own step-size limit
+    (or 100 Deltat); ``bound`` is False when the spatial terms allow that
+    whole range (the ratio is then an upper bound).
+    """
+    from parnft.model import spatial
+
+    out = {}
+    dt = spec.time.deltat
+    for pop in spec.populations:
+        if pop.dynamics is None:
+            continue
+        try:
+            decl = registry.lookup(pop.dynamics.kind)
+        except KeyError:
+            continue
+        if not decl.spatial:
+            continue
+        values = decl.resolve(pop.dynamics.params)
+        top = step_limit(decl, values) or 100.0 * dt
+        try:
+            dx = float(pop.length) / spec.grid.longside
+            best = spatial.largest_stable_dt(decl, values, dx, top)
+        except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
+            continue
+        if best > 0:
+            out[pop.index] = (decl.name, dt / best, best < top)
+    return out
+
+
 def kind_problem(rep, block, word: str) -> None:
     """Report an unknown kind word in a Dynamics block, listing the known kinds."""
     table = known()
@@ -302,4 +334,4 @@ def _spatial_check(spec, pop, decl, values, dt, add, at) -> None:
 
 
 __all__ = ["SPATIAL_RULE", "STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
-           "fields", "known", "preload", "step_limit", "step_ratios"]
+           "fields", "known", "preload", "spatial_ratios", "step_limit", "step_ratios"]

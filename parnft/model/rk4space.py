@@ -181,7 +181,8 @@ def kernel_source(kind: Dynamics) -> str:
             call = f"{vargs}, {sargs}, Yi, hist, k, q_out, {extra}{aargs}, {tail}"
             whole_pre = ["    k = advance_ring(ptr, hist.shape[0])"]
         lines += ["", "", "@njit(**JIT)", f"def {kn[f's{st}']}({sig}, n):",
-                  f'    """RK4 stage {st} of {kind.name} with its spatial terms, whole tile."""',
+                  f'    """RK4 stage {st} of {kind.name} with its spatial terms, whole tile '
+                  f'(scheme and stability bound: parnft.model.rk4space)."""',
                   *whole_pre,
                   f"    _stage{st}(0, Yi.shape[1] - 2, {call})",
                   "", "", "@njit(**JIT)", f"def {kn[f's{st}_rows']}(y0, y1, {sig}, n):",

@@ -126,3 +126,15 @@ def test_roofline_counts_the_stage_kernels_and_fills_by_rule():
     # reads vd (no rows here), S0, S1, Yi (2 levels), A0, A1; writes Yo (2 levels), A0, A1
     assert (s2.read, s2.written) == (8 * nloc * 6, 8 * nloc * 4)
     sim.close()
+
+
+def test_validate_summary_ratio_of_the_spatial_terms():
+    from parnft.config.dynamics import spatial_ratios
+
+    text = SL.format(dyn="JH_excitatory", a="j", b="h").replace("Nodes: 48\nLongside nodes: 8",
+                                                                "Nodes: 320\nLongside nodes: 160")
+    text = text.replace("Length: 0.08", "Length: 0.01")       # dx = 62.5 um
+    (kind, ratio, bound), = spatial_ratios(parse_config(text)).values()
+    limit = 1e-4 / ratio
+    wave = 0.01 / 160 / (6.63e-5 * 37.7) ** 0.5               # dx / c = 1.25 ms
+    assert kind == "JH_excitatory" and bound and 0.9 * wave < limit <= wave
