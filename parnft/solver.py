@@ -280,7 +280,7 @@ class Simulation:
                         segs[-1].append(c)
                 if any(isinstance(c, GhostFill) for c in second):
                     raise ParnftError("a mid-step ghost fill after the wave halo wait needs "
-                                      "native MPI (set PARNFT_NATIVE_MPI=1)")
+                                      "MPI calls from compiled code (native MPI)")
                 self._loops = [_Loop(seg, None, strip) for seg in segs] + \
                     [_Loop(second, recs, strip)]
         for loop in self._loops:
@@ -342,7 +342,8 @@ class Simulation:
         return row
 
     def _exchange_seconds(self) -> float:
-        return sum(float(o.times[0]) for o in (self._halo, self._gather) if o is not None)
+        return sum(float(o.times[0]) for o in (self._halo, self._gather,
+                                                *self._fill_halos.values()) if o is not None)
 
     def _advance(self, todo: int) -> int:
         """Advance up to ``todo`` steps (fewer when the output buffer fills); return the count."""
