@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model.base import Call
+from .model.base import Call, GhostFill
 
 CODEGEN_VERSION = "3"
 
@@ -266,7 +266,9 @@ class Exchange:
 def _body(plan: LoopPlan, calls: list[Call], strip) -> None:
     runs = fuse_groups(calls) if strip is not None else [[c] for c in calls]
     for run in runs:
-        if strip is not None and run[0].ranged is not None:
+        if isinstance(run[0], GhostFill):
+            _ghost_fill(plan, run[0])
+        elif strip is not None and run[0].ranged is not None:
             plan.strips(run, strip)
         else:
             plan.call(run[0])
@@ -294,7 +296,7 @@ def _halo_wait(plan: LoopPlan, ex: Exchange) -> None:
 
 def _halo_start(plan: LoopPlan, ex: Exchange) -> None:
     """Complete the previous sends, pack this step's border strips, start, wrap locally."""
-    from .kernels.halo import pack_field, wrap_field
+    from .kernels.halo import pack_field
     from .parallel.native import halo_begin, halo_post, wtime
 
     h = ex.halo
@@ -308,12 +310,38 @@ def _halo_start(plan: LoopPlan, ex: Exchange) -> None:
         plan.lines.append(f"        {pack}({plan.array(h.sendbuf)}, {plan.array(h.plan)}, {k}, "
                           f"{plan.array(f)}, {plan.array(cur)})")
     plan.lines.append(f"        {plan.kernel(halo_post)}({hs}, {st})")
+    _halo_wraps(plan, ex)
+    plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
+
+
+def _halo_wraps(plan: LoopPlan, ex: Exchange) -> None:
+    """The periodic wrap of the tile onto itself on the sides whose neighbour is this rank."""
+    from .kernels.halo import wrap_field
+
+    h = ex.halo
     if h.wraps.size:
         wrap = plan.kernel(wrap_field)
         for f, cur in ex.fields:
             plan.lines.append(f"        {wrap}({plan.array(f)}, {plan.array(cur)}, "
                               f"{plan.array(h.wraps)})")
-    plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
+
+
+def _ghost_fill(plan: LoopPlan, fill: GhostFill) -> None:
+    """A blocking exchange of ``fill``'s fields in the middle of the step.
+
+    Through the same plan kinds and code as the wave fields' exchange: with
+    messages to other ranks, start then wait (:func:`_halo_start`,
+    :func:`_halo_wait`); with none (one rank), only the local wraps, so a
+    one-rank loop calls no MPI.
+    """
+    if fill.halo is None:
+        raise RuntimeError("GhostFill without a halo plan (the solver binds one)")
+    ex = Exchange("blocking", fill.halo, list(fill.fields))
+    if fill.halo.plan.shape[0]:
+        _halo_start(plan, ex)
+        _halo_wait(plan, ex)
+    else:
+        _halo_wraps(plan, ex)
 
 
 def _gather(plan: LoopPlan, ex: Exchange) -> None:
@@ -351,10 +379,14 @@ def _exchange(plan: LoopPlan, calls: list[Call], strip, ex: Exchange) -> None:
         _body(plan, ex.after_wait, strip)
     if ex.gather is not None:
         _gather(plan, ex)
-    states = [o.state for o in (ex.halo, ex.gather) if o is not None]
-    cond = " or ".join(f"{plan.array(a)}[2] != 0" for a in states)
-    plan.lines.append(f"        if {cond}:")
-    plan.lines.append("            return s + 1, row")
+    owners = [o for o in (ex.halo, ex.gather) if o is not None]
+    for c in list(calls) + list(ex.after_wait):  # the mid-step fills' plans too
+        if isinstance(c, GhostFill) and all(c.halo is not o for o in owners):
+            owners.append(c.halo)
+    if owners:
+        cond = " or ".join(f"{plan.array(o.state)}[2] != 0" for o in owners)
+        plan.lines.append(f"        if {cond}:")
+        plan.lines.append("            return s + 1, row")
 
 
 def plan_loop(step_calls: list[Call], records: list[tuple], sample: bool = True,

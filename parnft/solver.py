@@ -38,7 +38,7 @@ from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
-from .model.base import STAGES, Call, Context
+from .model.base import STAGES, Call, Context, GhostFill
 from .model.catalog import lookup
 from .model.populations import make_population
 from .model.propagators import make_propagator
@@ -192,6 +192,10 @@ class Simulation:
         self.n = 0
         self._loops = None
         self._halo = self._gather = None
+        #: Halo plans of the mid-step ghost fills (:class:`GhostFill`), by field count.
+        self._fill_halos: dict = {}
+        #: The Python-driven multi-rank path: the fills between its loops (else None).
+        self._py_fills = None
         #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
         self.native_mpi = None
         self.stats.build = _time.perf_counter() - t0
@@ -209,8 +213,23 @@ class Simulation:
 
     @property
     def needs_exchange(self) -> bool:
-        """True when wave fields' ghost frames or gathered fields travel every step."""
-        return not self.local_halo and bool(self.wave_fields or self.gathers)
+        """True when wave fields' ghost frames, stage fills or gathered fields travel every step."""
+        return not self.local_halo and bool(self.wave_fields or self.gathers or self._has_fills())
+
+    def _has_fills(self) -> bool:
+        return any(isinstance(c, GhostFill) for c in self.stage_calls(STAGES[:-1]))
+
+    def _bind_fills(self, calls) -> list[GhostFill]:
+        """Give every :class:`GhostFill` of ``calls`` a halo plan (one per field count)."""
+        from .parallel.halo import HaloExchange
+
+        fills = [c for c in calls if isinstance(c, GhostFill)]
+        for f in fills:
+            n = len(f.fields)
+            if n not in self._fill_halos:
+                self._fill_halos[n] = HaloExchange(self.tiling, n)
+            f.halo = self._fill_halos[n]
+        return fills
 
     def stage_calls(self, stages) -> list[Call]:
         """Kernel calls of ``stages``, in stage order, then component order."""
@@ -238,6 +257,7 @@ class Simulation:
         recs = self.outputs.records()
         strip = strip_rows(self.ctx.loc_shape, self.strip_nodes)
         if not self.needs_exchange:
+            self._bind_fills(self.step_calls())
             self._loops = [_Loop(self.step_calls(), recs, strip)]
             for phi, q, cur, _ in self.wave_fields:
                 wave_fill_periodic(phi, q, cur, 0)
@@ -248,6 +268,7 @@ class Simulation:
 
             # overlap: everything that needs no ghost cell runs while messages fly
             calls = self.stage_calls(STAGES[:-1])
+            self._bind_fills(calls)
             if self.halo_mode == "overlap":
                 first, second = split_at_halo(calls, [a for phi, q, *_ in self.wave_fields
                                                       for a in (phi, q)])
@@ -270,10 +291,20 @@ class Simulation:
                 ex = Exchange(self.halo_mode, self._halo, fields, self._gather, second, ABI,
                               fills=self.fills)
                 self._loops = [_Loop(first, recs, strip, exchange=ex)]
-            else:
-                self._loops = [_Loop(first, None, strip),
-                           _Loop(self.fills + second if self.halo_mode == "overlap" else second,
-                                 recs, strip)]
+            else:  # Python exchanges between loops: split at the mid-step fills too
+                segs, self._py_fills = [[]], []
+                for c in first:
+                    if isinstance(c, GhostFill):
+                        segs.append([])
+                        self._py_fills.append(c)
+                    else:
+                        segs[-1].append(c)
+                if any(isinstance(c, GhostFill) for c in second):
+                    raise ParnftError("a mid-step ghost fill after the wave halo wait needs "
+                                      "MPI calls from compiled code (native MPI)")
+                tail = self.fills + second if self.halo_mode == "overlap" else second
+                self._loops = [_Loop(seg, None, strip) for seg in segs] + \
+                    [_Loop(tail, recs, strip)]
         for loop in self._loops:
             loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
@@ -307,10 +338,14 @@ class Simulation:
 
     def _step_exchanging(self) -> int:
         """One step from Python (no native MPI): ghost-free work, halo wait, the rest; rows."""
-        pre, post = self._loops
+        *pres, post = self._loops
         halo = self._halo
         t0 = _time.perf_counter()
-        pre(self, 1)
+        for j, pre in enumerate(pres):
+            if j:
+                fill = self._py_fills[j - 1]
+                fill.halo.exchange([f[int(cur[0])] for f, cur in fill.fields])
+            pre(self, 1)
         t1 = _time.perf_counter()
         if halo is not None and self.halo_mode == "overlap":
             halo.wait()  # messages started at the end of the previous step
@@ -330,12 +365,13 @@ class Simulation:
         return row
 
     def _exchange_seconds(self) -> float:
-        return sum(float(o.times[0]) for o in (self._halo, self._gather) if o is not None)
+        return sum(float(o.times[0]) for o in (self._halo, self._gather,
+                                                *self._fill_halos.values()) if o is not None)
 
     def _advance(self, todo: int) -> int:
         """Advance up to ``todo`` steps (fewer when the output buffer fills); return the count."""
         o = self.outputs
-        if len(self._loops) == 2:  # the Python-driven multi-rank path
+        if self._py_fills is not None:  # the Python-driven multi-rank path
             done = 0
             while done < todo:
                 o.row = self._step_exchanging()
@@ -352,7 +388,8 @@ class Simulation:
         self.stats.compute += el - dh
         self.stats.halo += dh
         self.n += done
-        for obj, what in ((self._halo, "halo exchange"), (self._gather, "Allgatherv")):
+        for obj, what in ((self._halo, "halo exchange"), (self._gather, "Allgatherv"),
+                          *((h, "stage ghost fill") for h in self._fill_halos.values())):
             if obj is not None and obj.state[2] != 0:
                 from .parallel.native import error_string
 
@@ -443,6 +480,9 @@ class Simulation:
                 halo.wait(self._ghosted())
             halo.free()
             self._halo = None
+        for h in getattr(self, "_fill_halos", {}).values():
+            h.free()
+        self._fill_halos = {}
         gather = getattr(self, "_gather", None)
         if gather is not None:
             gather.free()

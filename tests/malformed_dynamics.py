@@ -37,6 +37,14 @@ DYNAMICS_CASES: list[tuple[str, str, int, str]] = [
     ("direct-dendrite-key", mutate("  Dendrite 1: alpha: 83 beta: 769",
                                    "  Dendrite 1: Direct - alpha: 83"), 14,
      "unknown key 'alpha' in Dendrite 1 (Direct)"),
+    # fields whose state spreads (issue 14 item 3): dx = 0.5 m / 4 = 0.125 m, Deltat = 1e-4 s
+    ("diffusion-unstable", _dyn("GinzburgLandau D: 100"), 2,
+     "diffusion stability violated: Deltat = 0.0001 s puts grid modes of Population 1"),
+    ("diffusion-negative", _dyn("GinzburgLandau D: -1"), 13, "D must be >= 0 [m^2/s]"),
+    ("diffusion-unknown-key", _dyn("GinzburgLandau Dz: 1e-3"), 13,
+     "unknown key 'Dz' in Dynamics (GinzburgLandau) of Population 1"),
+    ("cross-diffusion-wave-unstable", _dyn("JH_excitatory c_x: 1e5 D_J: 0"), 2,
+     "diffusion stability violated"),
     ("plugin-missing", mutate("Nodes: 16", "Nodes: 16 Plugin: nowhere_plugin.py"), 3,
      "plugin file 'nowhere_plugin.py' not found"),
 ]

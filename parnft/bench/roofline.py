@@ -225,8 +225,17 @@ def call_traffic(call, nloc: int) -> CallTraffic:
     return CallTraffic(name, read, written, fallback)
 
 
+def _fill_border(args) -> int:
+    """A mid-step ghost fill (GhostFill): the one-cell border of one level of a ghosted array."""
+    ly, lx = args["f"].shape[1] - 2, args["f"].shape[2] - 2
+    return 2 * lx + 2 * (ly + 2)
+
+
 def _accesses(call, nloc: int) -> tuple[str, list, bool]:
     """``(kernel name, [(array, read spec, write spec, args)], fallback)`` of one call."""
+    if not hasattr(call, "kernel"):  # a GhostFill: each field's border read, ghosts written
+        return "ghost_fill", [(f, _fill_border, _fill_border, {"f": f})
+                              for f, _ in call.fields], False
     params = kernel_params(call.kernel)
     args = dict(zip(params, call.args, strict=False))  # the kernel also takes n
     name = getattr(call.kernel, "py_func", call.kernel).__name__

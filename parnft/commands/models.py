@@ -79,6 +79,11 @@ def dynamics_kinds() -> list[tuple[str, str, list[str], str]]:
         if d.timescale is not None:
             lines.append(f"step-size rule: Deltat <= fastest time scale / "
                          f"{d.steps_per_timescale:g} (RK4)")
+        if d.spatial:
+            lines.append("step-size rule: spatial terms " + "; ".join(
+                f"d {op.dst}/dt {op.text()}" for op in d.spatial) + " (5-point Laplacian, "
+                "one ghost fill per RK4 stage): Deltat*lambda in RK4's stability region "
+                "for every grid mode")
         if d.reference:
             lines.append(f"reference: {d.reference}")
         src = dynamics.origin(name)

@@ -206,6 +206,14 @@ class _Checker:
                              "corners, which a non-periodic edge does not define)",
                              f"use 'Propagator {pr.index}: Wave' (the 5-point scheme) or "
                              "remove the Boundary line")
+            for p in self.spec.populations:
+                if p.dynamics is not None and D.has_spatial(p.dynamics.kind):
+                    self.add(g.loc.get("Boundary", 1), "Boundary", str(g.boundary),
+                             f"Population {p.index} is {p.dynamics.kind}, whose state "
+                             "spreads by its own spatial terms; their ghost frames are "
+                             "filled on the torus only so far (docs/boundaries.md)",
+                             "remove the Boundary line (periodic) or use a kind without "
+                             "spatial terms")
 
     # -- populations -------------------------------------------------------------------
     def populations(self) -> None:

@@ -22,6 +22,8 @@ import difflib
 import math
 import os
 
+import numpy as np
+
 from parnft.config import keys as K
 from parnft.errors import ConfigError, Problem
 from parnft.model import dynamics as registry
@@ -29,6 +31,8 @@ from parnft.model.declare import Choice
 
 #: Prefix of the step-size problems (reported like the Courant condition).
 STEP_RULE = "step-size rule violated"
+#: Prefix of the spatial operators' stability problems (like the Courant condition).
+SPATIAL_RULE = "diffusion stability violated"
 
 
 def known() -> tuple[str, ...]:
@@ -47,6 +51,32 @@ def block_keys(kind: str | None) -> dict[str, str]:
     return keys
 
 
+def has_spatial(kind: str | None) -> bool:
+    """True when ``kind`` declares spatial terms on its state (diffusion, cross-diffusion)."""
+    try:
+        return bool(registry.lookup(kind).spatial)
+    except KeyError:
+        return False
+
+
+def map_keys(kind: str | None) -> tuple[str, ...]:
+    """Keys of a ``Dynamics: <kind>`` block that may be per-node maps.
+
+    Every numeric parameter and every ``<var>_0``; a kind with spatial terms
+    (:attr:`parnft.model.declare.Dynamics.spatial`) keeps its parameters
+    uniform (its stage kernels and stability bound take one value), so only
+    its initial values may vary.
+    """
+    keys = [k for k, t in block_keys(kind).items() if t == K.NUM]
+    try:
+        decl = registry.lookup(kind)
+    except KeyError:
+        return tuple(keys)
+    if decl.spatial:
+        keys = [f"{v.name}_0" for v in decl.state]
+    return tuple(keys)
+
+
 def fields(kind: str) -> tuple[str, ...] | None:
     """Output fields of a population with dynamics ``kind`` (None for an unknown kind)."""
     try:
@@ -56,12 +86,16 @@ def fields(kind: str) -> tuple[str, ...] | None:
 
 
 def arrays_per_node(kind: str) -> int:
-    """Per-node float64 arrays of the soma: Q, one per extra output, one per state variable."""
+    """Per-node float64 arrays of the soma: Q, one per extra output, one per state variable.
+
+    A kind with spatial operators adds three per state variable: the two ghosted
+    RK4 stage states and the stage accumulator (:mod:`parnft.model.rk4space`).
+    """
     try:
         decl = registry.lookup(kind)
     except KeyError:
         return 1
-    return 1 + len(decl.outputs) + len(decl.state)
+    return 1 + len(decl.outputs) + len(decl.state) * (4 if decl.spatial else 1)
 
 
 def extra_rings(kind: str) -> int:
@@ -132,6 +166,38 @@ def step_ratios(spec) -> dict[int, tuple[str, float]]:
         limit = step_limit(decl, decl.resolve(pop.dynamics.params))
         if limit is not None:
             out[pop.index] = (decl.name, spec.time.deltat / limit)
+    return out
+
+
+def spatial_ratios(spec) -> dict[int, tuple[str, float, bool]]:
+    """``population -> (kind, Deltat / largest stable Deltat, bound)`` of the spatial terms.
+
+    The largest stable step is searched up to the kind's own step-size limit
+    (or 100 Deltat); ``bound`` is False when the spatial terms allow that
+    whole range (the ratio is then an upper bound).
+    """
+    from parnft.model import spatial
+
+    out = {}
+    dt = spec.time.deltat
+    for pop in spec.populations:
+        if pop.dynamics is None:
+            continue
+        try:
+            decl = registry.lookup(pop.dynamics.kind)
+        except KeyError:
+            continue
+        if not decl.spatial:
+            continue
+        values = decl.resolve(pop.dynamics.params)
+        top = step_limit(decl, values) or 100.0 * dt
+        try:
+            dx = float(pop.length) / spec.grid.longside
+            best = spatial.largest_stable_dt(decl, values, dx, top)
+        except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
+            continue
+        if best > 0:
+            out[pop.index] = (decl.name, dt / best, best < top)
     return out
 
 
@@ -260,8 +326,38 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
                     f"{pop.index}, Dynamics {decl.name}: fastest time scale {ts:.6g} s at these "
                     f"parameters, {n:g} RK4 steps per time scale)",
                     f"use Deltat <= {limit:.6g} s (or slower dynamics)")
+        if decl.spatial and dt is not None:
+            _spatial_check(spec, pop, decl, values, dt, add, at)
     return out
 
 
-__all__ = ["STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
-           "fields", "known", "preload", "step_limit", "step_ratios"]
+def _spatial_check(spec, pop, decl, values, dt, add, at) -> None:
+    """The RK4 stability of the kind's spatial operators on this grid (one problem or none)."""
+    from parnft.model import spatial
+
+    try:
+        dx = float(pop.length) / spec.grid.longside
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return
+    if not (math.isfinite(dx) and dx > 0):
+        return
+    try:
+        if spatial.stable(decl, values, dt, dx):
+            return
+        best = spatial.largest_stable_dt(decl, values, dx, dt)
+    except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
+        return
+    terms = "; ".join(f"d {op.dst}/dt {op.text()}" for op in decl.spatial)
+    diff = [op.value(values) for op in decl.spatial if op.src == op.dst]
+    dmax = max(diff, default=0.0)
+    hint = (f"; pure diffusion with D = {dmax:.6g} m^2/s alone needs Deltat <= 2.785 dx^2/(8 D)"
+            f" = {spatial.diffusion_bound(dmax, dx):.6g} s" if dmax > 0 else "")
+    add(spec.time.loc.get("Deltat", at), "Deltat", _g(dt),
+        f"{SPATIAL_RULE}: Deltat = {_g(dt)} s puts grid modes of Population {pop.index} "
+        f"(Dynamics {decl.name}: {terms}; dx = {dx:.6g} m) outside RK4's stability region"
+        f"{hint}",
+        f"use Deltat <= {best:.6g} s, or a coarser grid (larger dx) or smaller coefficients")
+
+
+__all__ = ["SPATIAL_RULE", "STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
+           "fields", "known", "preload", "spatial_ratios", "step_limit", "step_ratios"]

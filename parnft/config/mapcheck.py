@@ -17,7 +17,6 @@ import math
 import os
 
 from parnft.config import dynamics as D
-from parnft.config import keys as K
 from parnft.config import maps as M
 from parnft.config.spec import ModelSpec, Params
 from parnft.errors import Problem
@@ -26,7 +25,7 @@ from parnft.errors import Problem
 def supported(family: str, kind: str | None) -> tuple[str, ...]:
     """Keys of ``family``/``kind`` that may be per-node maps."""
     if family == "dynamics":
-        return tuple(k for k, t in D.block_keys(kind).items() if t == K.NUM)
+        return D.map_keys(kind)
     return M.SUPPORTED.get((family, kind), M.SUPPORTED.get((family, None), ()))
 
 
@@ -110,7 +109,8 @@ def _refusal(fm: M.FieldMap, path: str) -> Problem:
     src = fm.source
     allowed = ("Population: Q; Firing (Response): Theta, Sigma, Qmax, a, b, c, d; "
                "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau; Coupling "
-               "(Map): nu; Dynamics: every numeric parameter and <var>_0")
+               "(Map): nu; Dynamics: every numeric parameter and <var>_0 (kinds with spatial "
+               "terms: <var>_0 only)")
     return Problem(path, src.line, src.qkey, src.text[:60],
                    f"'{src.qkey}' cannot be a per-node map", f"give one number; maps are "
                    f"accepted for {allowed} (docs/heterogeneous.md)")

@@ -223,6 +223,12 @@ def describe(spec: ModelSpec, nranks: int = 1) -> str:
         lines.append(f"per-node maps ({len(found)}):")
         lines += [f"  {fm.source.qkey}: {fm.source.describe()}, {fm.lo:.6g} .. {fm.hi:.6g}"
                   for fm in found]
+    spread = D.spatial_ratios(spec)
+    if spread:
+        lines.append("spatial terms (RK4 on the 5-point Laplacian) Deltat / largest stable "
+                     "(limit 1): " + ", ".join(f"Population {k} {kind} "
+                                               f"{'' if bound else '<= '}{r:.4g}"
+                                               for k, (kind, r, bound) in spread.items()))
     mem = memory_per_rank(spec, nranks)
     if mem is None:
         lines.append(f"memory: {nranks} ranks cannot tile the {g.longside} x {g.shortside} grid")

@@ -92,6 +92,39 @@ class Call:
     ranged: Ranged | None = None
 
 
+@dataclass(eq=False)
+class GhostFill:
+    """A ghost-frame fill of some fields in the middle of a step (blocking).
+
+    A component whose stencil reads ghost cells of arrays it writes within
+    the step (the RK4 stages of a kind with spatial operators,
+    :mod:`parnft.model.rk4space`) puts one of these between two of its calls.
+    The solver binds :attr:`halo` (a :class:`parnft.parallel.halo.HaloExchange`
+    with ``len(fields)`` fields) and the loop generator writes the exchange
+    there: pack, start, wait, unpack on several ranks, the periodic wrap of the
+    tile onto itself where the neighbour is this rank (:mod:`parnft.codegen`),
+    the same code path as the wave fields' exchange.
+
+    Attributes
+    ----------
+    fields : tuple of (ndarray, ndarray)
+        ``(f, cur)``: level ``cur[0]`` of the ghosted ``(levels, ly+2, lx+2)``
+        array ``f`` is filled; in message order.
+    halo : HaloExchange, optional
+        Set by the solver before the loop is generated.
+    """
+
+    fields: tuple
+    halo: Any = None
+    #: Like a :class:`Call` without a strip form (it runs alone, whole).
+    ranged = None
+
+    @property
+    def args(self) -> tuple:
+        """The arrays it reads and writes (for the loop's dependency analysis)."""
+        return tuple(a for pair in self.fields for a in pair)
+
+
 @dataclass(frozen=True)
 class Slot:
     """One named array of the model (:meth:`Context.alloc`)."""

@@ -28,6 +28,13 @@ Both must be pure: no globals other than other numba functions and numeric
 constants, no allocation, no I/O. The input is held constant over a step
 (NFTsim's convention for dendrites); the state is advanced by the classical
 RK4 scheme with the same association order as :func:`parnft.kernels.ode.rk4_node`.
+
+Spatial operators (``Dynamics.spatial``): a kind whose state spreads across
+the sheet declares :class:`Diffusion` (``d var/dt += D lap(var)``) and
+:class:`CrossDiffusion` (``d dst/dt += c lap(src)``) entries; the 5-point
+Laplacian of the RK4 *stage* state is added to the right-hand side in each
+stage (method of lines, :mod:`parnft.model.rk4gen`), so the rhs itself stays
+local and unchanged.
 """
 
 from __future__ import annotations
@@ -129,6 +136,55 @@ class Var:
 
 
 @dataclass(frozen=True)
+class CrossDiffusion:
+    """A spatial term ``d dst/dt += c lap(src)`` of a kind (5-point Laplacian of ``src``).
+
+    Attributes
+    ----------
+    src, dst : str
+        State variables: the one whose Laplacian is taken, the one it drives.
+    coef : str or tuple of str
+        Parameter name(s) whose product, times ``factor``, is ``c`` [m^2/s]
+        (a tuple builds e.g. ``D * c1`` of a complex diffusion ``D (1 + i c1)``).
+    factor : float
+        A constant factor (e.g. -1 for ``- c lap(src)``).
+    doc : str
+        One line.
+    """
+
+    src: str
+    dst: str
+    coef: str | tuple = ()
+    factor: float = 1.0
+    doc: str = ""
+
+    @property
+    def coefs(self) -> tuple[str, ...]:
+        """The parameter names of the coefficient, as a tuple."""
+        return (self.coef,) if isinstance(self.coef, str) else tuple(self.coef)
+
+    def value(self, values: dict) -> float:
+        """``c = factor * prod(values[name] for name in coefs)`` [m^2/s]."""
+        out = float(self.factor)
+        for name in self.coefs:
+            out *= float(values[name])
+        return out
+
+    def text(self) -> str:
+        """The term as text, e.g. ``"+ D lap(x)"`` or ``"- D*c1 lap(y)"``."""
+        sign = "-" if self.factor < 0 else "+"
+        mag = abs(self.factor)
+        c = "*".join(self.coefs) or "1"
+        c = c if mag == 1.0 else f"{mag:g}*{c}"
+        return f"{sign} {c} lap({self.src})"
+
+
+def Diffusion(var: str, coef, factor: float = 1.0, doc: str = "") -> CrossDiffusion:  # noqa: N802
+    """A diffusion term ``d var/dt += D lap(var)``: a CrossDiffusion from ``var`` to itself."""
+    return CrossDiffusion(var, var, coef, factor, doc)
+
+
+@dataclass(frozen=True)
 class Dynamics:
     """A population kind with local dynamics ``ds/dt = rhs(s, inp, p)``, ``Q = rate(s, p)``.
 
@@ -182,6 +238,16 @@ class Dynamics:
     #: carries with ``Source: <name>``; ``emit(s, p)`` returns their values as a tuple.
     outputs: tuple = ()
     emit: Any = None
+    #: Spatial operators on the state (added for fields whose state spreads; default none):
+    #: :class:`CrossDiffusion` / :func:`Diffusion` entries, applied in declaration order.
+    spatial: tuple = ()
+
+    @property
+    def spreading(self) -> tuple[str, ...]:
+        """State variables whose Laplacian a spatial operator takes (they get ghost frames)."""
+        names = [v.name for v in self.state]
+        used = {op.src for op in self.spatial}
+        return tuple(n for n in names if n in used)
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -18,8 +18,8 @@ import numpy as np
 from ..config.maps import is_map
 from ..config.spec import DynamicsSpec
 from ..kernels.firing import ring_next
-from . import dynamics, rk4gen
-from .base import Call, Component, Context, Ranged, config_problem
+from . import dynamics, rk4gen, rk4space
+from .base import Call, Component, Context, GhostFill, Ranged, config_problem
 
 
 def resolved(spec: DynamicsSpec, ctx: Context):
@@ -107,7 +107,12 @@ class DynamicsSoma(Component):
                      for j in pop.incoming]
             self.chan = np.array([self.kind.inputs.index(w) for w in words], dtype=np.int64)
         nodal = any(isinstance(p, np.ndarray) for p in self.params)
-        self.whole, self.nodes = rk4gen.kernels(self.kind, nodal)
+        self.spatial = None
+        if self.kind.spatial:  # parameters stay uniform (config.mapcheck.supported)
+            values = {p.name: v for p, v in zip(self.kind.params, self.params, strict=True)}
+            self.spatial = _SpatialStages(self, values, ctx, owner)
+        else:
+            self.whole, self.nodes = rk4gen.kernels(self.kind, nodal)
         self.fields = {name: e.q for name, e in pop.emitted.items()}
         self.fields.update({v.name: a for v, a in zip(self.kind.state, self.state, strict=True)})
         self.units = self.kind.units
@@ -115,9 +120,58 @@ class DynamicsSoma(Component):
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
+        if self.spatial is not None:
+            return self.spatial.calls()
         pop = self.pop
         inputs = (pop.vd,) if self.chan is None else (pop.vd, self.chan)
         extra = tuple(a for e in pop.emitted.values() for a in (e.hist, e.q))
         args = (*inputs, *self.state, pop.hist, pop.ptr, pop.q, *extra, *self.params, self.dt)
         before = (Call(ring_next, (pop.ptr, pop.hist.shape[0])),)
         return [Call(self.whole, args, Ranged(self.nodes, args, before=before))]
+
+
+class _SpatialStages:
+    """The four RK4 stages of a kind with spatial operators, a ghost fill before each.
+
+    Arrays (this tile): ``Ya``, ``Yb`` ghosted ``(m, ly+2, lx+2)`` stage states
+    (all m variables; only the spreading ones, :attr:`Dynamics.spreading`, are
+    exchanged), one accumulator per variable (``rk4_acc_<var>``, scratch). The
+    scheme and its association order: :mod:`parnft.model.rk4space`.
+    """
+
+    def __init__(self, soma: DynamicsSoma, values: dict, ctx: Context, owner: str):
+        kind = soma.kind
+        m = len(kind.state)
+        self.soma = soma
+        self.k = rk4space.kernels(kind)
+        self.ya = ctx.ghosted(m)
+        self.yb = ctx.ghosted(m)
+        self.acc = [ctx.alloc(owner, f"rk4_acc_{v.name}", "nodes", 0.0, role="scratch")
+                    for v in kind.state]
+        dx = ctx.dx(soma.pop.index)
+        self.coefs = tuple(op.value(values) for op in kind.spatial)
+        self.idx2 = 1.0 / (dx * dx)
+        names = [v.name for v in kind.state]
+        levels = [np.array([names.index(v)], dtype=np.int64) for v in kind.spreading]
+        self.fill_a = GhostFill(tuple((self.ya, c) for c in levels))
+        self.fill_b = GhostFill(tuple((self.yb, c) for c in levels))
+
+    def calls(self) -> list:
+        soma, pop, k = self.soma, self.soma.pop, self.k
+        inputs = (pop.vd,) if soma.chan is None else (pop.vd, soma.chan)
+        extra = tuple(a for e in pop.emitted.values() for a in (e.hist, e.q))
+        tail = (*soma.params, *self.coefs, self.idx2, soma.dt)
+        S, A = tuple(soma.state), tuple(self.acc)
+
+        def call(role, args, before=()):
+            return Call(k[role], args, Ranged(k[f"{role}_rows"], args, unit="rows",
+                                              before=before))
+
+        out = [call("load", (*S, self.ya)), self.fill_a]
+        for role, yi, yo, fill in (("s1", self.ya, self.yb, self.fill_b),
+                                   ("s2", self.yb, self.ya, self.fill_a),
+                                   ("s3", self.ya, self.yb, self.fill_b)):
+            out += [call(role, (*inputs, *S, yi, yo, *A, *tail)), fill]
+        args4 = (*inputs, *S, self.yb, *A, pop.hist, pop.ptr, pop.q, *extra, *tail)
+        out.append(call("s4", args4, before=(Call(ring_next, (pop.ptr, pop.hist.shape[0])),)))
+        return out

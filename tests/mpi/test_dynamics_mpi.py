@@ -29,6 +29,10 @@ from tests.mpi.test_rank_sweep import compare, on_root
 #: kind -> its Dynamics line in the field model (one line per kind).
 CASES = {
     "Relaxation": "Dynamics: Relaxation tau: 0.002 g: 2 Q0: 1 s_0: 0.5",
+    # state that spreads (a ghost fill per RK4 stage); dx = 0.5 m / 13 = 3.8 cm
+    "GinzburgLandau": "Dynamics: GinzburgLandau alpha: 10 omega: 62.83185307179586 gamma: 0.1 "
+                      "beta: 0.05 D: 0.05 c1: 0.5 x_0: 10 y_0: 0",
+    "JH_excitatory": "Dynamics: JH_excitatory c_x: 1 D_J: 0.1",
 }
 
 TEMPLATE = """Dynamics field at any rank count: {name}

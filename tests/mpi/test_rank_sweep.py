@@ -31,6 +31,8 @@ CONFIGS = nftsim_configs("test/numerical") + nftsim_configs("benchmarks")
 #: One config of each population kind with local dynamics (parnft's own, configs/rosetta).
 ROSETTA = [f"configs/rosetta/{k}.conf" for k in
            ("harmonic", "stuart-landau", "wilson-cowan", "jansen-rit", "ing", "coombes-byrne")]
+#: Kinds whose state spreads (a ghost fill per RK4 stage; issue 14 item 3): configs/fields.
+ROSETTA += [f"configs/fields/{k}.conf" for k in ("cgle", "jh-excitatory")]
 CONFIGS += ROSETTA
 SKIP_DATASETS = ("x", "y")  # coordinates: compared through the shapes
 HALO = {"square": "overlap", "rect": "blocking"}  # every config runs in both modes

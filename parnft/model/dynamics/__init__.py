@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-from ..declare import Choice, Dynamics, Param, Var
+from ..declare import Choice, CrossDiffusion, Dynamics, Param, Var
 
 #: Built-in kinds: the modules of this package, one line each.
 KINDS = (
@@ -24,6 +24,8 @@ KINDS = (
     "jansen_rit",
     "qif",
     "coombes_byrne",
+    "ginzburg_landau",
+    "jh_excitatory",
 )
 
 _REGISTRY: dict[str, Dynamics] = {}
@@ -127,11 +129,32 @@ def declaration_problems(kind) -> list[str]:
             len(set(chans)) != len(chans):
         out.append(f"inputs {chans!r} are not distinct words; fix: name each input channel "
                    "once, e.g. inputs=('e', 'i')")
+    out += _spatial_problems(kind)
     for what in ("rhs", "rate"):
         fn = getattr(kind, what)
         py = getattr(fn, "py_func", fn)
         if not callable(py) or getattr(py, "__name__", "<lambda>") == "<lambda>":
             out.append(f"{what} is not a named function; fix: define it with def at module level")
+    return out
+
+
+def _spatial_problems(kind: Dynamics) -> list[str]:
+    """Rules on ``kind.spatial``: operators on declared state variables, numeric coefficients."""
+    out = []
+    states = {v.name for v in kind.state if isinstance(v, Var)}
+    nums = {p.name for p in kind.params if isinstance(p, Param)}
+    for op in tuple(getattr(kind, "spatial", ())):
+        if not isinstance(op, CrossDiffusion):
+            out.append(f"spatial entry {op!r} is not a Diffusion or CrossDiffusion; fix: use "
+                       "Diffusion(var, coef) or CrossDiffusion(src, dst, coef)")
+            continue
+        bad = sorted({v for v in (op.src, op.dst) if v not in states})
+        if bad:
+            out.append(f"spatial operator {op.text()} names {', '.join(bad)}, not a state "
+                       f"variable; fix: use one of {', '.join(sorted(states))}")
+        if not op.coefs or any(c not in nums for c in op.coefs):
+            out.append(f"spatial operator {op.text()}: its coefficient must be numeric "
+                       f"parameters of the kind; fix: name Params among {', '.join(sorted(nums))}")
     return out
 
 
