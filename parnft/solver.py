@@ -36,7 +36,7 @@ import numpy as np
 
 from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
-from .errors import Interrupted, ParnftError, RunError
+from .errors import Checkpointed, Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
 from .model.base import STAGES, Call, Context
 from .model.populations import make_population
@@ -95,6 +95,22 @@ def split_at_halo(calls: list[Call], ghosted: list) -> tuple[list[Call], list[Ca
     return first, frames + rest
 
 
+def _test_hooks() -> dict:
+    """Steps named by the tests' fault hooks (chunks end there; see docs/checkpoint.md).
+
+    ``PARNFT_TEST_SIGNAL_AT=K``: at step K rank 0 behaves as if SIGTERM had
+    arrived; ``PARNFT_TEST_KILL_AT=step:K``: at step K, after flushing, SIGKILL.
+    """
+    out = {}
+    sig = os.environ.get("PARNFT_TEST_SIGNAL_AT", "")
+    kill = os.environ.get("PARNFT_TEST_KILL_AT", "")
+    if sig.isdigit():
+        out["signal"] = int(sig)
+    if kill.startswith("step:") and kill[5:].isdigit():
+        out["kill"] = int(kill[5:])
+    return out
+
+
 class _Loop:
     """A compiled loop over some of the step's calls, with its argument arrays."""
 
@@ -121,6 +137,7 @@ class RunStats:
     compute: float = 0.0
     halo: float = 0.0
     output: float = 0.0
+    checkpoint: float = 0.0
     steps: int = 0
 
 
@@ -186,6 +203,9 @@ class Simulation:
         self.n = 0
         self._loops = None
         self._halo = self._gather = None
+        self._state = self._saved_at = None
+        #: Checkpoints of this run (:class:`parnft.io.checkpoint.CheckpointWriter`), or None.
+        self.checkpoints = None
         #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
         self.native_mpi = None
         self.stats.build = _time.perf_counter() - t0
@@ -346,12 +366,37 @@ class Simulation:
         """
         o = self.outputs
         self._check_finite()  # before a non-finite sample can reach the file
+        hook = _test_hooks()
+        if self.n == hook.get("signal", -1):  # as if SIGTERM had reached rank 0 just now
+            ctl.request_stop(15 if self.tiling.rank == 0 else 0)
+        if self.n == hook.get("kill", -1):
+            self._flush(writer, ctl)
+            from .io.checkpoint import fault
+
+            fault(os.environ["PARNFT_TEST_KILL_AT"])
         if o.row == o.nrows or self.n >= end:
             self._flush(writer, ctl)
         if ctl.due and self.n < end:
             self._agreement_point(writer, ctl)
+        ck = self.checkpoints
+        if ck is not None and ck.every_steps and self.n % ck.every_steps == 0 \
+                and self.n < end:
+            self._flush(writer, ctl)
+            self.save_checkpoint()
+            ctl.checkpointed()
         if progress is not None:
             progress(self.n, self.spec.time.steps)
+
+    def _chunk_end(self, end: int, ctl) -> int:
+        """Steps of the next chunk: up to the agreement point, a checkpoint or a test hook."""
+        todo = min(end - self.n, max(1, ctl.steps_left()))
+        ck = self.checkpoints
+        if ck is not None and ck.every_steps:
+            todo = min(todo, ck.every_steps - self.n % ck.every_steps)
+        for at in _test_hooks().values():
+            if at > self.n:
+                todo = min(todo, at - self.n)
+        return todo
 
     def run(self, writer=None, progress=None, steps: int | None = None,
             control=None) -> RunStats:
@@ -385,7 +430,7 @@ class Simulation:
                 and not halo.pending:
             halo.start(self._ghosted())  # the first step's loop waits for it
         while self.n < end:
-            done = self._advance(min(end - self.n, max(1, ctl.steps_left())))
+            done = self._advance(self._chunk_end(end, ctl))
             ctl.advance(done)
             self._chunk_boundary(writer, progress, end, ctl)
         if halo is not None and halo.pending:
@@ -402,12 +447,89 @@ class Simulation:
     def _agreement_point(self, writer, ctl) -> None:
         """Collective: flush on the wall-time bound; flush and raise on a stop signal."""
         d = ctl.agree(self.n)
-        if d.flush or d.signum:
+        if d.flush or d.signum or d.checkpoint:
             self._flush(writer, ctl)
+        path = None
+        if self.checkpoints is not None and (d.signum or d.checkpoint):
+            path = self.save_checkpoint()
+            ctl.checkpointed()
         if d.signum:
             if self._halo is not None and self._halo.pending:
                 self._halo.wait(self._ghosted())
+            if path is not None:
+                raise Checkpointed(d.signum, self.n, path)
             raise Interrupted(d.signum, self.n)
+
+    # -- checkpoint and restart ---------------------------------------------
+    def state_arrays(self) -> list:
+        """Every array a checkpoint saves (:func:`parnft.model.state.model_state`), checked.
+
+        Raises :class:`~parnft.model.state.CheckpointError` when an array of the
+        model or of the compiled loop is neither registered nor declared.
+        """
+        if self._state is None:
+            from .model.state import model_state
+
+            self._compile()
+            solver = [a for t in self.outputs.traces for a in (t.buf, t.idx)]
+            solver.append(self.outputs.tsteps)
+            for obj in (self._halo, self._gather):
+                for v in (vars(obj).values() if obj is not None else ()):
+                    items = v if isinstance(v, (list, tuple)) else [v]
+                    solver += [a for a in items if isinstance(a, np.ndarray)]
+            loop = [a for lp in self._loops for a in lp.arrays]
+            self._state = model_state(self.ctx, loop, solver)
+        return self._state
+
+    def save_checkpoint(self) -> str:
+        """Write the state at this step (collective; at a flush boundary); returns the path."""
+        if self._saved_at is not None and self._saved_at[0] == self.n:
+            return self._saved_at[1]  # this step is already saved
+        t0 = _time.perf_counter()
+        if self.outputs.row:
+            raise RuntimeError("checkpoint with samples still buffered")
+        path = self.checkpoints.write(self.n, self.state_arrays(), {
+            "time": self.n * self.ctx.dt, "samples_written": int(self.outputs.written),
+            "nranks": self.tiling.size, "process_grid": np.asarray(self.tiling.dims)})
+        dt = _time.perf_counter() - t0
+        self._saved_at = (self.n, path)
+        self.stats.checkpoint += dt
+        if self.tiling.rank == 0:
+            log.info("checkpoint at step %d: %s (%.3g s)", self.n, path, dt)
+        return path
+
+    def restore(self, path: str, meta: dict) -> None:
+        """Load checkpoint ``path`` (every rank its hyperslabs), refill ghosts, go on from it.
+
+        ``meta`` is the checkpoint's ``/meta`` (:func:`parnft.io.checkpoint.find_checkpoint`).
+        """
+        from .io.checkpoint import read_state
+
+        entries = self.state_arrays()  # compiles: the loops exist, the halo plan too
+        read_state(path, entries, self.ctx.glb_shape, self.ctx.loc_shape, self.ctx.loc_start)
+        self.n = int(meta["step"])
+        self.outputs.row = 0
+        self.outputs.written = int(meta["samples_written"])
+        self._saved_at = (self.n, path)
+        self._refill_ghosts()
+
+    def _refill_ghosts(self) -> None:
+        """Ghost frames of both wave levels and gathered fields, from the owned nodes."""
+        for phi, q, cur, _ in self.wave_fields:
+            if self.local_halo:
+                for lev in (cur[0], 1 - cur[0]):
+                    wave_fill_periodic(phi, q, np.array([lev], dtype=np.int64), 0)
+        if self._halo is not None:
+            if self._halo.pending:
+                self._halo.wait(self._ghosted())
+            for other in (False, True):
+                fields = []
+                for phi, q, cur, _ in self.wave_fields:
+                    lev = 1 - cur[0] if other else cur[0]
+                    fields += [phi[lev], q[lev]]
+                self._halo.exchange(fields)
+        if self._gather is not None:
+            self._gather()
 
     def close(self) -> None:
         """Free the halo plan and the tiling's communicators (collective). Idempotent."""

@@ -66,6 +66,8 @@ class DynamicsSoma(Component):
     ctx : Context
     """
 
+    checkpoint_arrays = {"chan": "param"}
+
     def __init__(self, spec: DynamicsSpec, pop, ctx: Context):
         self.kind, values = resolved(spec, ctx)
         self.pop = pop

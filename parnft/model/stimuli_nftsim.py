@@ -87,6 +87,11 @@ def nftsim_white_std(spec: StimulusSpec, ctx: Context, pop_length: float,
 class _NftsimNoise:
     """Generator state shared by both classes: seeded ``std::mt19937_64`` and polar cache."""
 
+    #: the engine's 312 words, its position and the polar method's spare deviate and
+    #: flag: the same on every rank (each keeps the whole sequential stream)
+    checkpoint_arrays = {"state": "tile", "pos": "tile", "cache": "tile",
+                         "draws": "scratch", "need": "param"}
+
     def _nftsim_setup(self, spec: StimulusSpec, pop, ctx: Context, coherent: bool) -> None:
         # White.__init__ set seed = Ranseed or the next counter value (as NFTsim's Random)
         self.seed = self.seed % (1 << 64)  # a uint_fast64_t in NFTsim
