@@ -64,9 +64,9 @@ class StateArray:
     Attributes
     ----------
     name : str
-        ``<owner>/<name>``, the same on every rank and rank count
-        (``population.2/hist``, ``propagator.1/buf_phi``,
-        ``population.3/series.0/state``).
+        The same on every rank and rank count: ``<owner>/<name>`` for a
+        registered array (``population.2/hist``), ``<owner>:<attribute>`` for a
+        declared one (``propagator.1:buf_phi``, ``population.3:series.0:state``).
     layout : str
         One of :data:`SAVED`.
     array : ndarray
@@ -138,7 +138,7 @@ class _Walk:
         self.seen.add(id(obj))
         decl = declared(obj)
         for attr, value in sorted(vars(obj).items()):
-            where = f"{path}/{attr}"
+            where = f"{path}:{attr}"  # registry names are owner/name: no clash
             if isinstance(value, np.ndarray):
                 if attr in decl:
                     self.classify(where, value, decl[attr])
@@ -204,7 +204,8 @@ def model_state(ctx, loop_arrays=(), solver_arrays=()) -> list[StateArray]:
             "scratch or gathered (parnft/model/state.py)")
     names = [s.name for s in w.saved]
     if len(set(names)) != len(names):
-        raise CheckpointError(f"duplicate state names: {sorted(names)}")
+        raise CheckpointError("duplicate state names: "
+                              f"{sorted({n for n in names if names.count(n) > 1})}")
     return sorted(w.saved, key=lambda s: s.name)
 
 
