@@ -488,6 +488,9 @@ class Simulation:
         t0 = _time.perf_counter()
         if self.outputs.row:
             raise RuntimeError("checkpoint with samples still buffered")
+        from .model.state import canonicalize
+
+        canonicalize(self.ctx)
         path = self.checkpoints.write(self.n, self.state_arrays(), {
             "time": self.n * self.ctx.dt, "samples_written": int(self.outputs.written),
             "nranks": self.tiling.size, "process_grid": np.asarray(self.tiling.dims)})

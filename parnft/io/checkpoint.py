@@ -96,9 +96,24 @@ def step_file(step: int) -> str:
     return f"step-{int(step):010d}.h5"
 
 
+_FAULTS: dict = {}
+
+
 def fault(point: str) -> None:
-    """SIGKILL this process when ``$PARNFT_TEST_KILL_AT`` names ``point`` (tests only)."""
-    if os.environ.get("PARNFT_TEST_KILL_AT", "") == point:
+    """SIGKILL this process when ``$PARNFT_TEST_KILL_AT`` names ``point`` (tests only).
+
+    ``point:N`` kills at the N-th time this process reaches ``point`` (default 1).
+    """
+    spec = os.environ.get("PARNFT_TEST_KILL_AT", "")
+    if point.startswith("step:"):
+        hit = spec == point
+    else:
+        name, _, nth = spec.partition(":")
+        if name != point:
+            return
+        _FAULTS[point] = _FAULTS.get(point, 0) + 1
+        hit = _FAULTS[point] == int(nth or 1)
+    if hit:
         log.warning("PARNFT_TEST_KILL_AT=%s: killing pid %d", point, os.getpid())
         logging.shutdown()
         os.kill(os.getpid(), signal.SIGKILL)

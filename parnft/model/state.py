@@ -108,6 +108,27 @@ def _base_ids(arr: np.ndarray):
         a = a.base
 
 
+def objects(ctx) -> list:
+    """Every component of the model and every part of one (dendrites, series, ...)."""
+    w = _Walk(ctx)
+    for path, comp in _roots(ctx):
+        w.component(path, comp)
+    return w.objects
+
+
+def canonicalize(ctx) -> None:
+    """Call ``before_checkpoint()`` of every object that has one (every rank, same step).
+
+    A component whose per-rank representation of a state may differ while
+    meaning the same (the polar cache of :mod:`parnft.model.stimuli_nftsim`)
+    brings it into one canonical form there, so every rank saves the same bits.
+    """
+    for obj in objects(ctx):
+        hook = getattr(obj, "before_checkpoint", None)
+        if callable(hook):
+            hook()
+
+
 class _Walk:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -116,6 +137,7 @@ class _Walk:
         self.loose: list[tuple[str, np.ndarray]] = []  # undeclared: must be aliases
         self.root_ids = {id(c) for _, c in _roots(ctx)}
         self.seen: set[int] = set()
+        self.objects: list = []
 
     def classify(self, name: str, arr: np.ndarray, kind: str) -> None:
         if id(arr) in self.known:
@@ -136,6 +158,7 @@ class _Walk:
         if id(obj) in self.seen:
             return
         self.seen.add(id(obj))
+        self.objects.append(obj)
         decl = declared(obj)
         for attr, value in sorted(vars(obj).items()):
             where = f"{path}:{attr}"  # registry names are owner/name: no clash

@@ -40,6 +40,7 @@ import numpy as np
 
 from ..config.spec import StimulusSpec
 from ..kernels.mt19937 import (
+    _multiplier,
     mt_seed,
     new_cache,
     series_white_coherent_nftsim,
@@ -98,6 +99,21 @@ class _NftsimNoise:
         self.std = nftsim_white_std(spec, ctx, pop.spec.length, coherent)
         self.state, self.pos = mt_seed(self.seed)
         self.cache = new_cache()
+
+    def before_checkpoint(self) -> None:
+        """Bring the polar cache into one form on every rank (same draws, same bits).
+
+        A rank that skipped the last draw holds x and r2 (state 1), one that
+        computed it holds x m (state 2): compute x m where it is missing, with
+        the kernel's own expression, and clear the unused words of an empty
+        cache. Later draws do not change (see :mod:`parnft.kernels.mt19937`).
+        """
+        c = self.cache
+        if c[2] == 1.0:
+            c[0] = c[0] * _multiplier(c[1])
+            c[2] = 2.0
+        elif c[2] == 0.0:
+            c[0] = c[1] = 0.0
 
 
 class NftsimWhite(_NftsimNoise, White):
