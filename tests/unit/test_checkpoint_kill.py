@@ -61,7 +61,7 @@ def test_sigkill_then_resume_is_byte_identical(tmp_path, short_ref, point):
 
 @pytest.mark.timeout(300)
 def test_sigterm_to_one_rank_of_four_checkpoints_all_and_resumes_on_three_and_one(tmp_path):
-    conf = model(tmp_path / "m.conf", 2.0)  # 2e4 steps: still running when signalled
+    conf = model(tmp_path / "m.conf", 1.0)  # 1e4 steps: still running when signalled
     out = str(tmp_path / "out.h5")
     job = Job(conf, out, n=4, extra=["--checkpoint-every", "1h"])
     job.wait_for("flushed")
