@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from .errors import ConfigError, OutputError, ParnftError, RunError
@@ -250,12 +251,15 @@ def _start(spec, target, fmt, comm, sim, rng, restart):
         sim.state_arrays()  # an undeclared array fails now, not at the first checkpoint
     if not restart.resume:
         return make_writer(target.partial, fmt, sim, comm)
+    sim.state_arrays()  # compiled first: the resume time is find, verify, load, refill
+    t0 = time.perf_counter()
     path, meta = find_checkpoint(folder, expect, comm)
     writer = make_writer(target.partial, fmt, sim, comm, resume=int(meta["samples_written"]))
     sim.restore(path, meta)
+    sim.stats.restore = time.perf_counter() - t0
     if comm.Get_rank() == 0:
-        log.info("resumed from %s at step %d (%d samples kept)", path, sim.n,
-                 int(meta["samples_written"]))
+        log.info("resumed from %s at step %d (%d samples kept, %.3g s)", path, sim.n,
+                 int(meta["samples_written"]), sim.stats.restore)
     return writer
 
 

@@ -138,6 +138,7 @@ class RunStats:
     halo: float = 0.0
     output: float = 0.0
     checkpoint: float = 0.0
+    restore: float = 0.0
     steps: int = 0
 
 
