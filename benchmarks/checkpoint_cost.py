@@ -100,7 +100,9 @@ def main(argv=None) -> int:
             load1 = os.getloadavg()[0]
             cmd = [shutil.which("mpiexec"), "-n", str(r), sys.executable, __file__,
                    "--worker", folder]
-            res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode:
+                sys.exit(f"{' '.join(cmd)} failed ({res.returncode}):\n{res.stderr[-4000:]}")
             m = json.loads([ln for ln in res.stdout.splitlines() if ln.startswith("{")][-1])
         finally:
             shutil.rmtree(folder, ignore_errors=True)
