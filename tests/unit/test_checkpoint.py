@@ -165,3 +165,15 @@ def test_interval_parsing_and_wall_clock_agreement():
     assert RunControl(None, checkpoint_seconds=0.0).agree(0).checkpoint
     assert not RunControl(None, checkpoint_seconds=3600.0).agree(0).checkpoint
     assert not RunControl(None).agree(0).checkpoint
+
+
+@pytest.mark.timeout(120)
+def test_wall_clock_checkpoints_then_exact_restart(tmp_path):
+    """``--checkpoint-every 0.000001s``: a checkpoint at every agreement point (step 16 first)."""
+    name = DETERMINISTIC[0]
+    conf, steps, ref = _setup(tmp_path, name)
+    out = str(tmp_path / "r.h5")
+    stop_at(conf, out, 40, every="0.000001s")
+    names = sorted(os.listdir(checkpoint_dir(out)))
+    assert len(names) == 2 and names[-1] == f"step-{40:010d}.h5", names  # + a wall-clock one
+    assert_same_files(resume(conf, out, every="0.000001s"), ref)
