@@ -44,6 +44,7 @@ from .model.propagators import make_propagator
 from .model.registry import lookup
 from .outputs import OutputPlan
 from .parallel.stop import RunControl
+from .restart import Restartable, test_hooks
 
 HALO_MODES = ("overlap", "blocking")
 
@@ -95,22 +96,6 @@ def split_at_halo(calls: list[Call], ghosted: list) -> tuple[list[Call], list[Ca
     return first, frames + rest
 
 
-def _test_hooks() -> dict:
-    """Steps named by the tests' fault hooks (chunks end there; see docs/checkpoint.md).
-
-    ``PARNFT_TEST_SIGNAL_AT=K``: at step K rank 0 behaves as if SIGTERM had
-    arrived; ``PARNFT_TEST_KILL_AT=step:K``: at step K, after flushing, SIGKILL.
-    """
-    out = {}
-    sig = os.environ.get("PARNFT_TEST_SIGNAL_AT", "")
-    kill = os.environ.get("PARNFT_TEST_KILL_AT", "")
-    if sig.isdigit():
-        out["signal"] = int(sig)
-    if kill.startswith("step:") and kill[5:].isdigit():
-        out["kill"] = int(kill[5:])
-    return out
-
-
 class _Loop:
     """A compiled loop over some of the step's calls, with its argument arrays."""
 
@@ -142,7 +127,7 @@ class RunStats:
     steps: int = 0
 
 
-class Simulation:
+class Simulation(Restartable):
     """A model built on one rank's tile, ready to run.
 
     Parameters
@@ -367,7 +352,7 @@ class Simulation:
         """
         o = self.outputs
         self._check_finite()  # before a non-finite sample can reach the file
-        hook = _test_hooks()
+        hook = test_hooks()
         if self.n == hook.get("signal", -1):  # as if SIGTERM had reached rank 0 just now
             ctl.request_stop(15 if self.tiling.rank == 0 else 0)
         if self.n == hook.get("kill", -1):
@@ -394,7 +379,7 @@ class Simulation:
         ck = self.checkpoints
         if ck is not None and ck.every_steps:
             todo = min(todo, ck.every_steps - self.n % ck.every_steps)
-        for at in _test_hooks().values():
+        for at in test_hooks().values():
             if at > self.n:
                 todo = min(todo, at - self.n)
         return todo
@@ -460,80 +445,6 @@ class Simulation:
             if path is not None:
                 raise Checkpointed(d.signum, self.n, path)
             raise Interrupted(d.signum, self.n)
-
-    # -- checkpoint and restart ---------------------------------------------
-    def state_arrays(self) -> list:
-        """Every array a checkpoint saves (:func:`parnft.model.state.model_state`), checked.
-
-        Raises :class:`~parnft.model.state.CheckpointError` when an array of the
-        model or of the compiled loop is neither registered nor declared.
-        """
-        if self._state is None:
-            from .model.state import model_state
-
-            self._compile()
-            solver = [a for t in self.outputs.traces for a in (t.buf, t.idx)]
-            solver.append(self.outputs.tsteps)
-            for obj in (self._halo, self._gather):
-                for v in (vars(obj).values() if obj is not None else ()):
-                    items = v if isinstance(v, (list, tuple)) else [v]
-                    solver += [a for a in items if isinstance(a, np.ndarray)]
-            loop = [a for lp in self._loops for a in lp.arrays]
-            self._state = model_state(self.ctx, loop, solver)
-        return self._state
-
-    def save_checkpoint(self) -> str:
-        """Write the state at this step (collective; at a flush boundary); returns the path."""
-        if self._saved_at is not None and self._saved_at[0] == self.n:
-            return self._saved_at[1]  # this step is already saved
-        t0 = _time.perf_counter()
-        if self.outputs.row:
-            raise RuntimeError("checkpoint with samples still buffered")
-        from .model.state import canonicalize
-
-        canonicalize(self.ctx)
-        path = self.checkpoints.write(self.n, self.state_arrays(), {
-            "time": self.n * self.ctx.dt, "samples_written": int(self.outputs.written),
-            "nranks": self.tiling.size, "process_grid": np.asarray(self.tiling.dims)})
-        dt = _time.perf_counter() - t0
-        self._saved_at = (self.n, path)
-        self.stats.checkpoint += dt
-        if self.tiling.rank == 0:
-            log.info("checkpoint at step %d: %s (%.3g s)", self.n, path, dt)
-        return path
-
-    def restore(self, path: str, meta: dict) -> None:
-        """Load checkpoint ``path`` (every rank its hyperslabs), refill ghosts, go on from it.
-
-        ``meta`` is the checkpoint's ``/meta`` (:func:`parnft.io.checkpoint.find_checkpoint`).
-        """
-        from .io.checkpoint import read_state
-
-        entries = self.state_arrays()  # compiles: the loops exist, the halo plan too
-        read_state(path, entries, self.ctx.glb_shape, self.ctx.loc_shape, self.ctx.loc_start)
-        self.n = int(meta["step"])
-        self.outputs.row = 0
-        self.outputs.written = int(meta["samples_written"])
-        self._saved_at = (self.n, path)
-        self._refill_ghosts()
-
-    def _refill_ghosts(self) -> None:
-        """Ghost frames of both wave levels and gathered fields, from the owned nodes."""
-        for phi, q, cur, _ in self.wave_fields:
-            if self.local_halo:
-                for lev in (cur[0], 1 - cur[0]):
-                    wave_fill_periodic(phi, q, np.array([lev], dtype=np.int64), 0)
-        if self._halo is not None:
-            if self._halo.pending:
-                self._halo.wait(self._ghosted())
-            for other in (False, True):
-                fields = []
-                for phi, q, cur, _ in self.wave_fields:
-                    lev = 1 - cur[0] if other else cur[0]
-                    fields += [phi[lev], q[lev]]
-                self._halo.exchange(fields)
-        if self._gather is not None:
-            self._gather()
 
     def close(self) -> None:
         """Free the halo plan and the tiling's communicators (collective). Idempotent."""

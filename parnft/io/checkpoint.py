@@ -45,7 +45,6 @@ import numpy as np
 from ..errors import ConfigError, OutputError
 from ..model.state import CheckpointError, StateArray, global_shape, tile_view
 from ..parallel.comm import bcast_result
-from .hdf5 import mpi_h5py
 from .target import os_cause
 
 log = logging.getLogger("parnft.io")
@@ -183,7 +182,7 @@ class CheckpointWriter:
         self.bounds = tiling.tile_bounds()
         self.meta = dict(meta)
         self.keep = max(1, int(keep))
-        self.collective = self.size > 1 and mpi_h5py()
+        self.collective = self.size > 1 and bool(h5py.get_config().mpi)
         self.written: list[str] = []
         bcast_result(comm, self._mkdir)
 

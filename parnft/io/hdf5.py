@@ -46,7 +46,7 @@ import os
 import h5py
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..provenance import git_sha
 
 log = logging.getLogger("parnft.io")

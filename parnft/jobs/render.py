@@ -150,6 +150,6 @@ def render(o: JobOptions, command: str | None = None) -> str:
 
 
 def _version() -> str:
-    from parnft import __version__
+    from .._version import __version__
 
     return __version__
