@@ -8,7 +8,7 @@ Public API::
     ds = parnft.open_dataset("out.h5")           # xarray.Dataset
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["Simulation", "__version__", "open_dataset", "read_config", "run"]
 

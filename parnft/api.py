@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from .errors import ConfigError, OutputError, ParnftError, RunError
@@ -77,7 +78,7 @@ def check_resources(spec, comm, out: str, fmt: str, force: bool = False) -> None
             (log.warning if "REFUSED" in line else log.debug)(line)
 
 
-def make_writer(path: str, fmt: str, sim, comm):
+def make_writer(path: str, fmt: str, sim, comm, resume: int | None = None):
     """The writer object for ``fmt`` writing ``path`` (collective; every rank calls it).
 
     Rank 0 creates the output folder. An ``OSError`` while creating the file
@@ -102,9 +103,10 @@ def make_writer(path: str, fmt: str, sim, comm):
             from .io.netcdf import NetCDFWriter as cls
         else:
             from .io.hdf5 import HDF5Writer as cls
-        writer = cls(path, sim, comm)
+        writer = cls(path, sim, comm) if resume is None else cls(path, sim, comm, resume)
     except OSError as exc:
-        err = OutputError(f"{path}: cannot create the output file: {os_cause(exc)}")
+        what = "create" if resume is None else "reopen for --resume"
+        err = OutputError(f"{path}: cannot {what} the output file: {os_cause(exc)}")
     agree_on_error(comm, err)
     return writer
 
@@ -127,7 +129,8 @@ def _partial_summary(path: str, fmt: str) -> str:
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap", force: bool = False, plugins=()):
+        halo: str = "overlap", force: bool = False, plugins=(),
+        checkpoint_every=None, resume: bool = False):
     """Read ``conf``, simulate it and write the outputs.
 
     Parameters
@@ -160,6 +163,13 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
     plugins : sequence of str
         Plugin files of Dynamics kinds to load first (``--plugin``;
         :mod:`parnft.model.plugins`).
+    checkpoint_every : int or str, optional
+        Write a checkpoint into ``<out>.ckpt/`` every N steps (``10000``) or at a
+        wall-clock interval (``"15min"``), and on a stop signal
+        (``docs/checkpoint.md``). HDF5 output only.
+    resume : bool
+        Continue from the newest valid checkpoint in ``<out>.ckpt/``, appending
+        to ``<out>.partial``; the result is bitwise that of an uninterrupted run.
 
     Returns
     -------
@@ -172,6 +182,9 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         On every rank, when SIGTERM, SIGINT, SIGUSR1 or SIGXCPU reached a rank
         during the run: the samples so far are in ``<out>.partial``, closed
         with ``complete = False`` and ``stop_reason`` (docs/reliability.md).
+    parnft.errors.Checkpointed
+        Instead of ``Interrupted`` when checkpointing: the state at the stop is
+        saved (exit code 75, :data:`parnft.errors.EXIT_CHECKPOINTED`).
     parnft.errors.OutputError
         The output cannot be written (folder, permissions, lock held).
     """
@@ -182,27 +195,91 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
 
         comm = MPI.COMM_SELF
     with catch_signals() as signals:
-        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force, plugins)
+        return _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force, plugins,
+                    Restart(checkpoint_every, resume))
 
 
-def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False, plugins=()):
+class Restart:
+    """``--checkpoint-every`` and ``--resume`` of one run (validated, no MPI)."""
+
+    def __init__(self, every=None, resume: bool = False):
+        from .io.checkpoint import parse_interval
+
+        self.steps, self.seconds = (0, None) if every is None else parse_interval(every)
+        self.enabled = every is not None
+        self.resume = bool(resume)
+
+    def check(self, fmt: str) -> None:
+        """Checkpoints need the HDF5 output (reopened for append on resume)."""
+        if (self.enabled or self.resume) and fmt != "hdf5":
+            raise ConfigError(f"--checkpoint-every/--resume need HDF5 output, not {fmt}; "
+                              "fix: write -o <name>.h5")
+
+    def check_spec(self, spec) -> None:
+        """An absorbing edge keeps state in its ghost cells (Mur's update reads the
+        previous ghost value), which a checkpoint of the owned nodes does not hold."""
+        if not (self.enabled or self.resume):
+            return
+        g = spec.grid.boundary
+        bad = [ax for ax in ("x", "y") if g.axis(ax).kind == "absorbing"]
+        if bad:
+            line = spec.grid.loc.get("Boundary", 1)
+            raise ConfigError(f"{spec.path}:{line}: Boundary: {g}: --checkpoint-every/--resume "
+                              "cannot restart an absorbing edge bit for bit (its ghost cells "
+                              "carry Mur's history, not saved); fix: use periodic, neumann or "
+                              "dirichlet edges, or run without checkpoints")
+
+
+def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False, plugins=(),
+         restart=None):
     from .io.target import OutputTarget
 
+    restart = restart or Restart()
     fmt = output_format(out, fmt) if out else (fmt or "hdf5")
+    restart.check(fmt)
     spec = load_spec(conf, comm, plugins)
+    restart.check_spec(spec)
     out = out or default_output(conf, fmt)
     # preflight: memory, disk, int64 and run time, before anything is allocated, locked
     # or opened; ResourceError (exit 5) on every rank unless forced
     check_resources(spec, comm, out, fmt, force)
     target = OutputTarget(out, comm, inputs=(conf,))
-    target.acquire()
+    target.acquire(keep_partial=restart.resume)
     try:
-        return _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals)
+        return _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals,
+                           restart)
     finally:
         target.release()  # rank 0, local: a stopped or failed run leaves no lock
 
 
-def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals):
+def _start(spec, target, fmt, comm, sim, rng, restart):
+    """The writer, after loading the checkpoint into ``sim`` on ``--resume`` (collective)."""
+    from . import __version__
+    from .io.checkpoint import CheckpointWriter, checkpoint_dir, find_checkpoint
+
+    folder = checkpoint_dir(target.path)
+    expect = {"config_text": spec.text, "parnft_version": __version__, "rng": rng}
+    if restart.enabled:
+        sim.checkpoints = CheckpointWriter(folder, comm, sim.tiling,
+                                           {**expect, "config_path": spec.path},
+                                           every_steps=restart.steps)
+        sim.state_arrays()  # an undeclared array fails now, not at the first checkpoint
+    if not restart.resume:
+        return make_writer(target.partial, fmt, sim, comm)
+    sim.state_arrays()  # compiled first: the resume time is find, verify, load, refill
+    t0 = time.perf_counter()
+    path, meta = find_checkpoint(folder, expect, comm)
+    writer = make_writer(target.partial, fmt, sim, comm, resume=int(meta["samples_written"]))
+    sim.restore(path, meta)
+    sim.stats.restore = time.perf_counter() - t0
+    if comm.Get_rank() == 0:
+        log.info("resumed from %s at step %d (%d samples kept, %.3g s)", path, sim.n,
+                 int(meta["samples_written"]), sim.stats.restore)
+    return writer
+
+
+def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signals,
+                restart):
     """Build, run, close and rename, with ``target`` locked."""
     import signal as _signal
 
@@ -213,13 +290,15 @@ def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signa
 
     try:
         sim = Simulation(spec, comm, procs=procs, rng=rng, halo=halo)
-        writer = make_writer(target.partial, fmt, sim, comm)
+        writer = _start(spec, target, fmt, comm, sim, rng, restart)
     except BaseException:
-        target.discard_empty()
+        if not restart.resume:
+            target.discard_empty()
         raise
     bar = Progress(spec.time.steps, spec.time.deltat, enabled=progress and comm.Get_rank() == 0)
     try:
-        stats = sim.run(writer, progress=bar, control=RunControl(comm, signals))
+        stats = sim.run(writer, progress=bar, control=RunControl(
+            comm, signals, checkpoint_seconds=restart.seconds))
     except Interrupted as exc:
         # every rank stopped at the same step, buffers flushed: close collectively
         reason = f"{_signal.Signals(exc.signum).name} at step {exc.step}"
@@ -254,6 +333,11 @@ def _run_locked(conf, spec, target, fmt, comm, procs, progress, rng, halo, signa
     writer.close(stats, complete=True)
     sim.close()
     target.commit()
+    if restart.enabled or restart.resume:
+        from .io.checkpoint import checkpoint_dir, remove_checkpoints
+
+        if comm.Get_rank() == 0:  # the output is complete: its checkpoints are stale
+            remove_checkpoints(checkpoint_dir(target.path))
     bar.close(sim.n)
     log.info("wrote %s (%s)", target.path, fmt)
     return target.path, stats

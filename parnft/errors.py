@@ -117,6 +117,28 @@ class Interrupted(ParnftError):
         super().__init__(f"stopped by {name} at step {self.step}")
 
 
+#: Exit code of a run stopped by a signal after writing a checkpoint: EX_TEMPFAIL of
+#: sysexits.h ("try again later"); job scripts requeue on it (docs/checkpoint.md).
+EXIT_CHECKPOINTED = 75
+
+
+class Checkpointed(Interrupted):
+    """A signal stopped a checkpointing run: state saved at ``step``, resume with ``--resume``.
+
+    Every rank raises it at the same step, after the checkpoint ``path`` was
+    written and the buffers flushed; the exit code is :data:`EXIT_CHECKPOINTED`.
+    """
+
+    def __init__(self, signum: int, step: int = 0, path: str = ""):
+        super().__init__(signum, step)
+        self.path = str(path)
+        self.exit_code = EXIT_CHECKPOINTED
+        self.args = (f"{self.args[0]}; checkpoint {self.path}; continue with --resume",)
+
+    def __reduce__(self):
+        return (type(self), (self.signum, self.step, self.path))
+
+
 #: Exit codes of the ``parnft`` command (docs/reliability.md).
 EXIT_CODES = {
     0: "success",
@@ -125,5 +147,7 @@ EXIT_CODES = {
     3: "numerical failure (the model diverged)",
     4: "I/O error (a file could not be read or written)",
     5: "resource limit (memory, disk or int64 counts; rerun with --force to go on anyway)",
+    75: "checkpointed and stopped by a signal (SIGTERM, SIGUSR1, SIGINT): run again with "
+        "--resume to continue (job scripts requeue on it)",
     "128+N": "stopped by signal N (SIGINT 130, SIGTERM 143, SIGUSR1 138, SIGXCPU 152)",
 }

@@ -36,7 +36,7 @@ import numpy as np
 
 from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
-from .errors import Interrupted, ParnftError, RunError
+from .errors import Checkpointed, Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
 from .model.base import STAGES, Call, Context, GhostFill
 from .model.catalog import lookup
@@ -44,6 +44,7 @@ from .model.populations import make_population
 from .model.propagators import make_propagator
 from .outputs import OutputPlan
 from .parallel.stop import RunControl
+from .restart import Restartable, test_hooks
 
 HALO_MODES = ("overlap", "blocking")
 
@@ -121,10 +122,12 @@ class RunStats:
     compute: float = 0.0
     halo: float = 0.0
     output: float = 0.0
+    checkpoint: float = 0.0
+    restore: float = 0.0
     steps: int = 0
 
 
-class Simulation:
+class Simulation(Restartable):
     """A model built on one rank's tile, ready to run.
 
     Parameters
@@ -196,6 +199,9 @@ class Simulation:
         self._fill_halos: dict = {}
         #: The Python-driven multi-rank path: the fills between its loops (else None).
         self._py_fills = None
+        self._state = self._saved_at = None
+        #: Checkpoints of this run (:class:`parnft.io.checkpoint.CheckpointWriter`), or None.
+        self.checkpoints = None
         #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
         self.native_mpi = None
         self.stats.build = _time.perf_counter() - t0
@@ -407,12 +413,37 @@ class Simulation:
         """
         o = self.outputs
         self._check_finite()  # before a non-finite sample can reach the file
+        hook = test_hooks()
+        if self.n == hook.get("signal", -1):  # as if SIGTERM had reached rank 0 just now
+            ctl.request_stop(15 if self.tiling.rank == 0 else 0)
+        if self.n == hook.get("kill", -1):
+            self._flush(writer, ctl)
+            from .io.checkpoint import fault
+
+            fault(os.environ["PARNFT_TEST_KILL_AT"])
         if o.row == o.nrows or self.n >= end:
             self._flush(writer, ctl)
         if ctl.due and self.n < end:
             self._agreement_point(writer, ctl)
+        ck = self.checkpoints
+        if ck is not None and ck.every_steps and self.n % ck.every_steps == 0 \
+                and self.n < end:
+            self._flush(writer, ctl)
+            self.save_checkpoint()
+            ctl.checkpointed()
         if progress is not None:
             progress(self.n, self.spec.time.steps)
+
+    def _chunk_end(self, end: int, ctl) -> int:
+        """Steps of the next chunk: up to the agreement point, a checkpoint or a test hook."""
+        todo = min(end - self.n, max(1, ctl.steps_left()))
+        ck = self.checkpoints
+        if ck is not None and ck.every_steps:
+            todo = min(todo, ck.every_steps - self.n % ck.every_steps)
+        for at in test_hooks().values():
+            if at > self.n:
+                todo = min(todo, at - self.n)
+        return todo
 
     def run(self, writer=None, progress=None, steps: int | None = None,
             control=None) -> RunStats:
@@ -446,7 +477,7 @@ class Simulation:
                 and not halo.pending:
             halo.start(self._ghosted())  # the first step's loop waits for it
         while self.n < end:
-            done = self._advance(min(end - self.n, max(1, ctl.steps_left())))
+            done = self._advance(self._chunk_end(end, ctl))
             ctl.advance(done)
             self._chunk_boundary(writer, progress, end, ctl)
         if halo is not None and halo.pending:
@@ -464,12 +495,18 @@ class Simulation:
     def _agreement_point(self, writer, ctl) -> None:
         """Collective: flush on the wall-time bound; flush and raise on a stop signal."""
         d = ctl.agree(self.n)
-        if d.flush or d.signum:
+        if d.flush or d.signum or d.checkpoint:
             self._flush(writer, ctl)
+        path = None
+        if self.checkpoints is not None and (d.signum or d.checkpoint):
+            path = self.save_checkpoint()
+            ctl.checkpointed()
         if d.signum:
             if self._halo is not None and self._halo.pending:
                 self._halo.wait(self._ghosted())
                 self._fill_edges()
+            if path is not None:
+                raise Checkpointed(d.signum, self.n, path)
             raise Interrupted(d.signum, self.n)
 
     def close(self) -> None:

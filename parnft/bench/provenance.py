@@ -65,7 +65,7 @@ def library_versions() -> dict:
     import numpy
     from mpi4py import MPI
 
-    from .. import __version__
+    from .._version import __version__
 
     lib = MPI.Get_library_version().strip().splitlines()[0]
     return {"parnft": __version__, "numba": numba.__version__, "numpy": numpy.__version__,

@@ -45,7 +45,8 @@ def cmd_render(args) -> int:
         nodes_per_rank=args.nodes_per_rank, sweep=args.sweep, params=args.params,
         array_limit=args.array_limit, mode=args.mode,
         ranks_per_member=args.ranks_per_member, sbatch=args.sbatch, workdir=args.workdir,
-        check=not args.no_check)
+        check=not args.no_check, checkpoint_every=args.checkpoint_every,
+        signal=args.signal)
     text = render(opts)
     if args.output and args.output != "-":
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +116,7 @@ def register(sub) -> None:
     jsub = j.add_subparsers(dest="jobs_command", required=True)
 
     r = jsub.add_parser("render", help="write a SLURM batch script (docs/jobs.md)")
-    r.add_argument("kind", choices=KINDS, help="single | strong | weak | sweep")
+    r.add_argument("kind", choices=KINDS, help="single | strong | weak | sweep | run")
     r.add_argument("configs", nargs="+", metavar="CONF", help=".conf file(s)")
     r.add_argument("-o", "--output", help="write the script here (default: stdout)")
     a = r.add_argument_group("allocation")
@@ -155,6 +156,12 @@ def register(sub) -> None:
     b.add_argument("--procs", metavar="PXxPY", help="process grid (single, sweep)")
     b.add_argument("--halo", choices=("overlap", "blocking"), default="overlap")
     b.add_argument("--no-stream", action="store_true", help="skip the STREAM measurement")
+    c = r.add_argument_group("long runs (KIND run; docs/checkpoint.md)")
+    c.add_argument("--checkpoint-every", default="15min", metavar="N|TIME",
+                   help="parnft run --checkpoint-every (default 15min)")
+    c.add_argument("--signal", default="USR1@180", metavar="[B:]SIG@SECONDS",
+                   help="#SBATCH --signal: checkpoint and stop this long before the limit, "
+                   "then requeue (default USR1@180)")
     s = r.add_argument_group("series and sweeps")
     s.add_argument("--ranks", help="rank counts of strong/weak, e.g. 1,2,4 (default: "
                    "powers of two up to all tasks)")

@@ -17,7 +17,8 @@ def cmd_run(args) -> int:
     out, _ = run(args.config, args.output, comm=comm, fmt=args.format,
                  procs=parse_procs_option(args.procs), progress=not args.quiet,
                  rng=args.rng, halo=args.halo, force=args.force,
-                 plugins=args.plugin or ())
+                 plugins=args.plugin or (), checkpoint_every=args.checkpoint_every,
+                 resume=args.resume)
     if comm.Get_rank() == 0 and not args.quiet:
         print(out)
     return 0
@@ -55,4 +56,11 @@ def register(sub) -> None:
                    help="also log every flush of the sample buffers (rank 0)")
     r.add_argument("--force", action="store_true", help="run even when the preflight "
                    "finds that memory or disk will not suffice (docs/config.md)")
+    r.add_argument("--checkpoint-every", metavar="N|TIME",
+                   help="write the model state to <output>.ckpt/ every N steps or every "
+                   "TIME of wall clock (30s, 15min, 2h), and on SIGTERM/SIGUSR1/SIGINT, "
+                   "which then exit with code 75 (docs/checkpoint.md)")
+    r.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from its newest valid checkpoint, "
+                   "appending to <output>.partial; bitwise identical to an uninterrupted run")
     r.set_defaults(func=cmd_run)

@@ -49,7 +49,7 @@ import os
 import h5py
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..provenance import git_sha
 from .coords import axis_attrs, grid_coords
 
@@ -95,20 +95,27 @@ class HDF5Writer:
         The run; provides the output plan, tiling and spec.
     comm : mpi4py communicator
         The simulation's communicator (collective calls on all its ranks).
+    resume : int, optional
+        Reopen the partial file ``path`` of an interrupted run for append, cut
+        back to its first ``resume`` samples (the checkpoint's count), instead
+        of creating it (``docs/checkpoint.md``).
     """
 
-    def __init__(self, path: str, sim, comm):
+    def __init__(self, path: str, sim, comm, resume: int | None = None):
         writer_setup(self, path, sim, comm)
         # collective calls happen here, on every rank, never inside rank-0-only code
         self._created = comm.bcast(
             _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), root=0)
         self._nodes_all = self._gather_node_lists()
         self.f = None
+        mode = "w" if resume is None else "r+"
         if self.collective:
-            self.f = h5py.File(self.path, "w", driver="mpio", comm=comm)
+            self.f = h5py.File(self.path, mode, driver="mpio", comm=comm)
         elif self.rank == 0:
-            self.f = h5py.File(self.path, "w")
-        if self.f is not None:
+            self.f = h5py.File(self.path, mode)
+        if self.f is not None and resume is not None:
+            self._cut(int(resume))
+        elif self.f is not None:
             self._create()
             self.f.flush()  # a readable file with 0 samples from the start
 
@@ -190,6 +197,26 @@ class HDF5Writer:
             d.attrs["units"] = tr.unit or UNITS.get(fld, "1")
             d.attrs["long_name"] = tr.name
             d.attrs["dims"] = dims
+
+    def _cut(self, rows: int) -> None:
+        """Resume: drop the samples after the first ``rows`` (collective), append from there."""
+        f = self.f
+        keys = ["time"] + [tr.key for tr in self.plan.traces]
+        missing = [k for k in keys if k not in f]
+        have = int(f.attrs.get("samples_written", -1))
+        if missing or have < rows:
+            raise OSError(f"not the partial output of this run (missing datasets "
+                          f"{missing}, {have} samples written, the checkpoint needs {rows})")
+        for k in keys:
+            f[k].resize(rows, axis=0)
+        self.row = rows
+        if "stop_reason" in f.attrs:
+            del f.attrs["stop_reason"]
+        f.attrs["complete"] = False
+        f.attrs["samples_written"] = rows
+        f.attrs["resumed_at_sample"] = np.append(f.attrs.get("resumed_at_sample", []),
+                                                 rows).astype(np.int64)
+        f.flush()
 
     # -- data --------------------------------------------------------------
     def write(self, tsteps: np.ndarray, blocks: list) -> None:

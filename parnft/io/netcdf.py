@@ -48,7 +48,7 @@ import os
 import h5netcdf
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..provenance import git_sha
 from . import hdf5 as _hdf5
 from .coords import axis_attrs

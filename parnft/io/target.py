@@ -159,9 +159,15 @@ class OutputTarget:
                 f"{self.lock}); fix: wait for it, choose another -o, or delete the lock "
                 "file if that run is dead")
 
-    def _prepare(self) -> None:
+    def _prepare(self, keep_partial: bool = False) -> None:
         self._check()
         self._take_lock()
+        if keep_partial:
+            if not os.path.isfile(self.partial):
+                self.release()
+                raise ConfigError(f"{self.path}: nothing to resume: {self.partial} does not "
+                                  "exist; fix: run without --resume to start again")
+            return
         try:
             if os.path.lexists(self.partial):
                 log.warning("%s: replacing the partial output of an earlier run", self.partial)
@@ -182,9 +188,13 @@ class OutputTarget:
             self.release()
 
     # -- collective --------------------------------------------------------
-    def acquire(self) -> None:
-        """Check the paths and take the lock on rank 0; every rank raises its error."""
-        bcast_result(self.comm, self._prepare)
+    def acquire(self, keep_partial: bool = False) -> None:
+        """Check the paths and take the lock on rank 0; every rank raises its error.
+
+        ``keep_partial`` (``--resume``): the partial file of the interrupted run
+        must exist and is kept, not replaced.
+        """
+        bcast_result(self.comm, self._prepare, keep_partial)
 
     def commit(self) -> None:
         """Rename the finished partial file to the output and drop the lock (collective)."""

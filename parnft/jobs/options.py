@@ -22,7 +22,9 @@ from parnft.errors import ConfigError
 
 from . import sweep as sw
 
-KINDS = ("single", "strong", "weak", "sweep")
+KINDS = ("single", "strong", "weak", "sweep", "run")
+#: sbatch --signal: [B:]SIG[@SECONDS].
+_SIGNAL = re.compile(r"^(B:)?(USR1|USR2|TERM|INT|SIGUSR1|SIGUSR2|SIGTERM|SIGINT|\d+)(@\d+)?$")
 LAUNCHERS = ("srun", "mpirun")
 #: How a sweep runs: a job array (one task per row) or one ensemble job (``parnft sweep``).
 MODES = ("array", "ensemble")
@@ -96,6 +98,10 @@ class JobOptions:
     check : bool
         Read every config (and each sweep/weak variant) now, so mistakes show
         before the job queues.
+    checkpoint_every, signal : str
+        A ``run`` job (one long ``parnft run`` across allocations): its
+        ``--checkpoint-every`` and the ``#SBATCH --signal`` that asks it to
+        checkpoint and stop before the limit (docs/checkpoint.md).
     """
 
     kind: str
@@ -130,6 +136,8 @@ class JobOptions:
     sbatch: list[str] = field(default_factory=list)
     workdir: str | None = None
     check: bool = True
+    checkpoint_every: str = "15min"
+    signal: str = "USR1@180"
 
 
 def _fail(option: str, value, problem: str, fix: str) -> ConfigError:
@@ -178,6 +186,16 @@ def _check_basic(o: JobOptions) -> None:
     if o.kind == "sweep" and len(o.configs) != 1:
         raise _fail("CONF", " ".join(o.configs), "a sweep takes exactly one base config",
                     "render one sweep per base config")
+    if o.kind == "run":
+        from ..io.checkpoint import parse_interval
+
+        if len(o.configs) != 1:
+            raise _fail("CONF", " ".join(o.configs), "a run job takes exactly one config",
+                        "render one run job per config")
+        parse_interval(o.checkpoint_every)
+        if not _SIGNAL.match(o.signal):
+            raise _fail("--signal", o.signal, "not an sbatch --signal value",
+                        "give [B:]SIG[@SECONDS], e.g. USR1@180")
     if o.kind != "sweep" and (o.sweep or o.params):
         raise _fail("--sweep/--params", " ".join(o.sweep) or o.params,
                     f"only a sweep job takes them, not {o.kind}", "use KIND sweep")

@@ -25,6 +25,8 @@ _SUMMARY = {
     "sweep": "parameter sweep as a job array, one task per parameter set",
     "sweep-ensemble": "parameter sweep as one ensemble (parnft sweep): groups of ranks "
                       "run the members side by side",
+    "run": "one long parnft run across allocations: checkpointed on a signal before "
+           "the limit, requeued, resumed",
 }
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -106,6 +108,9 @@ def render(o: JobOptions, command: str | None = None) -> str:
     if o.kind == "sweep" and not ensemble:
         limit = f"%{o.array_limit}" if o.array_limit else ""
         lines.append(f"#SBATCH --array=0-{len(rows) - 1}{limit}")
+    if o.kind == "run":  # signalled before the limit, requeued on exit 75 (checkpoint.md)
+        lines += [f"#SBATCH --signal={o.signal}", "#SBATCH --requeue",
+                  "#SBATCH --open-mode=append"]
     lines += [f"#SBATCH {s}" for s in o.sbatch]
     if o.launcher == "srun":
         launcher = "srun" + ("" if o.srun_mpi == "default" else f" --mpi={o.srun_mpi}")
@@ -137,11 +142,14 @@ def render(o: JobOptions, command: str | None = None) -> str:
         "label": shlex.quote(o.label or name),
         "ranks_per_member": str(o.ranks_per_member),
         "sweep_options": _sweep_options(o),
+        "checkpoint_every": shlex.quote(o.checkpoint_every),
+        "run_options": (f" --procs {shlex.quote(o.procs)}" if o.procs else "")
+        + f" --halo {o.halo}",
     })
     return body
 
 
 def _version() -> str:
-    from parnft import __version__
+    from .._version import __version__
 
     return __version__

@@ -339,6 +339,12 @@ class Component:
 
     #: Output fields in NFTsim's order: name -> flat array (or 1-element array).
     fields: dict
+    #: What a checkpoint does with each ndarray attribute not allocated through
+    #: :meth:`Context.alloc`: attribute name -> a layout it is saved in (``nodes``,
+    #: ``rows``, ``ghosted``, ``tile``) or ``param`` / ``scratch`` / ``gathered``
+    #: (not saved); merged over the class hierarchy (:mod:`parnft.model.state`).
+    #: An undeclared array makes checkpointing fail.
+    checkpoint_arrays: dict = {}
 
     def calls(self, stage: str) -> list[Call]:
         """Kernel calls of this component in ``stage`` (one of :data:`STAGES`)."""

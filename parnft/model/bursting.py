@@ -66,6 +66,9 @@ class Bursting(Component):
     ctx : Context
     """
 
+    checkpoint_arrays = {"htilde": "nodes", "xtilde": "nodes", "modtheta": "nodes",
+                         "gx": "tile", "gh": "tile", "gx_ramp": "param", "gh_ramp": "param"}
+
     def __init__(self, spec: FiringSpec, pop, ctx: Context):
         self.pop = pop
         p = spec.params

@@ -20,6 +20,8 @@ from .registry import register
 class Coupling(Component):
     """Common state: the drive array and the propagator it reads."""
 
+    checkpoint_arrays = {"drive": "nodes"}
+
     def __init__(self, spec: CouplingSpec, ctx: Context):
         self.spec = spec
         self.phi = ctx.propagators[spec.index].phi
@@ -54,6 +56,8 @@ class Coupling(Component):
 class MapCoupling(Coupling):
     """P = nu (.) phi with a constant nu (one value, or one per node). Outputs ``nu``."""
 
+    checkpoint_arrays = {"nu": "param"}
+
     def __init__(self, spec: CouplingSpec, ctx: Context):
         super().__init__(spec, ctx)
         self.nu = per_node(spec.nu, ctx.nloc, ctx.glb_index, "nu")
@@ -75,6 +79,8 @@ class MapCoupling(Coupling):
 @register("coupling", "Ramp")
 class RampCoupling(MapCoupling):
     """nu(t) piecewise linear through (timepoints, nu), accumulated step by step."""
+
+    checkpoint_arrays = {"nu": "nodes", "clock": "tile", "values": "param", "times": "param"}
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
         Coupling.__init__(self, spec, ctx)
@@ -102,6 +108,8 @@ class MatrixCoupling(Coupling):
     step's propagator stage (:meth:`gathers`); on one rank the tile is the
     whole grid and phi itself is read.
     """
+
+    checkpoint_arrays = {"matrix": "param", "nu": "param", "phi_all": "gathered"}
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
         super().__init__(spec, ctx)

@@ -40,6 +40,8 @@ class DiffArctanCoupling(Coupling):
     * The excitatory flag (for GlutamateResponse) is nu_min > 0, as NFTsim.
     """
 
+    checkpoint_arrays = {"nu": "nodes", "clock": "tile"}
+
     def __init__(self, spec: CouplingSpec, ctx: Context):
         super().__init__(spec, ctx)
         p = spec.params

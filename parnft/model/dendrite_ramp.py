@@ -77,6 +77,8 @@ class DendriteRamp(Dendrite):
         The coupling of the same connection (provides ``drive`` and ``nu_init``).
     """
 
+    checkpoint_arrays = {"rates": "tile", "beta_now": "tile", "clock": "tile"}
+
     def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
         super().__init__(spec, ctx, v, coupling)
         missing = [k for k in RAMP_KEYS if k not in spec.params]

@@ -41,6 +41,8 @@ class Dendrite(Component):
     Outputs ``V``.
     """
 
+    checkpoint_arrays = {"dv": "nodes"}
+
     def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
         self.spec = spec
         self.v = v
@@ -74,6 +76,8 @@ class Dendrite(Component):
 @register("dendrite", "Integral")
 class DendriteIntegral(Dendrite):
     """Exact solution of the dendrite ODE for P linear over the step (no RK4 error)."""
+
+    checkpoint_arrays = {"p_old": "nodes"}
 
     def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
         super().__init__(spec, ctx, v, coupling)

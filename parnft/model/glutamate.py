@@ -51,6 +51,8 @@ class GlutamateResponse(FiringResponse):
         phi_exc of the current step (scratch).
     """
 
+    checkpoint_arrays = {"glu": "nodes", "exc_phi": "nodes"}
+
     def __init__(self, spec: FiringSpec, pop, ctx: Context):
         super().__init__(spec, pop, ctx)
         p = spec.params

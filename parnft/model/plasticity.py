@@ -89,6 +89,8 @@ class CaDP(Coupling):
     """
 
     bcm = False
+    checkpoint_arrays = {k: "nodes" for k in ("ca", "nutilde", "dnu", "nu", "b", "h", "g")} \
+        | {"par": "param"}
 
     def __init__(self, spec: CouplingSpec, ctx: Context):
         super().__init__(spec, ctx)
@@ -234,6 +236,9 @@ class BCMSpatial(BCM):
 
     def _shape(self, ctx: Context) -> tuple:
         return (ctx.spec.grid.nodes, ctx.nloc)
+
+    checkpoint_arrays = {k: "rows" for k in ("ca", "nutilde", "dnu", "nu", "b", "h", "g")} \
+        | {"phi_all": "gathered", "_glu_all": "gathered"}
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "coupling":

@@ -93,6 +93,9 @@ class NeuralPopulation(Population):
     rows; without a ``Q:`` key its initial rate is rate(s(0)).
     """
 
+    #: v: the summed potential, read by plasticity at the next step's coupling stage.
+    checkpoint_arrays = {"v": "nodes"}
+
     def __init__(self, spec: PopulationSpec, ctx: Context):
         q0 = None
         if spec.dynamics is not None and not math.isfinite(spec.q_init):
@@ -105,7 +108,7 @@ class NeuralPopulation(Population):
                 self.emitted[var.name] = Emitted.alloc(self, var.name, e0, ctx)
         self.incoming = [c.index for c in ctx.spec.incoming(spec.index)]
         owner = f"population.{spec.index}"
-        self.vd = ctx.alloc(owner, "vd", "rows", 0.0, role="scratch", rows=len(self.incoming))
+        self.vd = ctx.alloc(owner, "vd", "rows", 0.0, rows=len(self.incoming))
         self.v = ctx.field(0.0)
         self.dendrites: list = []
         self.firing = None

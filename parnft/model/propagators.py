@@ -42,6 +42,7 @@ class Propagator(Component):
     #: phi (:func:`make_propagator` then builds the second as :class:`Shared`).
     #: A new kind that reads anything else sets it False.
     shareable = True
+    checkpoint_arrays = {"phi": "nodes", "tau": "param"}
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         self.spec = spec
@@ -80,6 +81,8 @@ class Map(Propagator):
 class Harmonic(Propagator):
     """(1/gamma^2 d2/dt2 + 2/gamma d/dt + 1) phi = Q_pre(t - tau) per node, RK4."""
 
+    checkpoint_arrays = {"state": "nodes", "dstate": "nodes"}
+
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         super().__init__(spec, ctx)
         self.state = ctx.field(self.phi_init)
@@ -98,6 +101,8 @@ class Harmonic(Propagator):
 @register("propagator", "HarmonicIntegral")
 class HarmonicIntegral(Harmonic):
     """The harmonic ODE solved exactly for Q linear over each step."""
+
+    checkpoint_arrays = {"q_old": "nodes"}
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         super().__init__(spec, ctx)
@@ -122,6 +127,8 @@ class Wave(Propagator):
     """
 
     corners = False
+    #: both time levels of phi and Q, and which one is current
+    checkpoint_arrays = {"buf_phi": "ghosted", "buf_q": "ghosted", "cur": "tile"}
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         super().__init__(spec, ctx)

@@ -93,6 +93,8 @@ class DynamicsSoma(Component):
     ctx : Context
     """
 
+    checkpoint_arrays = {"chan": "param"}
+
     def __init__(self, spec: DynamicsSpec, pop, ctx: Context):
         self.kind, self.params, init = nodal_values(spec, ctx)
         self.pop = pop

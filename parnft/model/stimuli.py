@@ -33,6 +33,8 @@ class Series(Component):
     """
 
     kernel = None
+    #: clock: accumulated (t += dt, as NFTsim), so saved bit for bit, never recomputed
+    checkpoint_arrays = {"clock": "tile", "nodes": "param", "on": "scratch"}
 
     def __init__(self, spec: StimulusSpec, pop, ctx: Context):
         self.spec = spec
@@ -159,6 +161,9 @@ class White(Series):
     """
 
     kernel = staticmethod(series_white)
+    #: the draws are keyed by (seed, stream, global node, step): no generator state
+    checkpoint_arrays = {"gidx": "param", "keys": "param", "sel_keys": "param",
+                         "work": "scratch", "coherent_key": "param"}
 
     @property
     def _kernel(self):
@@ -214,6 +219,7 @@ class WhiteCoherent(White):
             return []
         key = np.empty(1, dtype=np.uint64)  # global node 0's key: the same on every rank
         node_keys(self.seed, self.stream, np.zeros(1, dtype=np.int64), key)
+        self.coherent_key = key
         h = self.head()
         return [Call(self.kernel, h[:3] + (key,) + h[3:]
                      + (self.p("Mean", 0.0), self.std))]

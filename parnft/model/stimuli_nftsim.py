@@ -40,6 +40,7 @@ import numpy as np
 
 from ..config.spec import StimulusSpec
 from ..kernels.mt19937 import (
+    _multiplier,
     mt_seed,
     new_cache,
     series_white_coherent_nftsim,
@@ -87,12 +88,32 @@ def nftsim_white_std(spec: StimulusSpec, ctx: Context, pop_length: float,
 class _NftsimNoise:
     """Generator state shared by both classes: seeded ``std::mt19937_64`` and polar cache."""
 
+    #: the engine's 312 words, its position and the polar method's spare deviate and
+    #: flag: the same on every rank (each keeps the whole sequential stream)
+    checkpoint_arrays = {"state": "tile", "pos": "tile", "cache": "tile",
+                         "draws": "scratch", "need": "param"}
+
     def _nftsim_setup(self, spec: StimulusSpec, pop, ctx: Context, coherent: bool) -> None:
         # White.__init__ set seed = Ranseed or the next counter value (as NFTsim's Random)
         self.seed = self.seed % (1 << 64)  # a uint_fast64_t in NFTsim
         self.std = nftsim_white_std(spec, ctx, pop.spec.length, coherent)
         self.state, self.pos = mt_seed(self.seed)
         self.cache = new_cache()
+
+    def before_checkpoint(self) -> None:
+        """Bring the polar cache into one form on every rank (same draws, same bits).
+
+        A rank that skipped the last draw holds x and r2 (state 1), one that
+        computed it holds x m (state 2): compute x m where it is missing, with
+        the kernel's own expression, and clear the unused words of an empty
+        cache. Later draws do not change (see :mod:`parnft.kernels.mt19937`).
+        """
+        c = self.cache
+        if c[2] == 1.0:
+            c[0] = c[0] * _multiplier(c[1])
+            c[2] = 2.0
+        elif c[2] == 0.0:
+            c[0] = c[1] = 0.0
 
 
 class NftsimWhite(_NftsimNoise, White):

@@ -12,7 +12,10 @@ ranks at once:
   :data:`FLUSH_SECONDS` without a flush), and
 - the length of the next chunk, in steps: the smallest over the ranks of the
   steps each expects to run in :data:`CHUNK_SECONDS`, so that a signal is
-  honoured within about a second on every rank.
+  honoured within about a second on every rank;
+- whether to write a checkpoint now (some rank's clock says the
+  ``--checkpoint-every`` wall-time interval has passed), so every rank
+  checkpoints the same step (``docs/checkpoint.md``).
 
 Because every input to the next chunk length is reduced, the agreement points
 are identical on every rank whatever the wall time does; the results of a run
@@ -108,6 +111,8 @@ class Decision:
     signum: int = 0
     #: Flush the sample buffers now (wall-time bound reached on some rank).
     flush: bool = False
+    #: Write a checkpoint now (the wall-clock checkpoint interval passed on some rank).
+    checkpoint: bool = False
 
 
 class RunControl:
@@ -124,6 +129,8 @@ class RunControl:
         environment variables).
     first : int
         Length of the first chunk in steps.
+    checkpoint_seconds : float, optional
+        Wall-clock interval between checkpoints; None: no wall-clock checkpoints.
 
     Notes
     -----
@@ -135,7 +142,7 @@ class RunControl:
 
     def __init__(self, comm=None, signals: StopSignals | None = None, *,
                  chunk_seconds: float | None = None, flush_seconds: float | None = None,
-                 first: int = 16):
+                 first: int = 16, checkpoint_seconds: float | None = None):
         self.comm = comm if comm is not None and comm.Get_size() > 1 else None
         self.signals = signals
         self.chunk_seconds = (_env_float("PARNFT_CHUNK_SECONDS", CHUNK_SECONDS)
@@ -147,6 +154,8 @@ class RunControl:
         self.agreements = 0
         self._t_chunk = _time.perf_counter()
         self._t_flush = self._t_chunk
+        self.checkpoint_seconds = checkpoint_seconds
+        self._t_ckpt = self._t_chunk
 
     def steps_left(self) -> int:
         """Steps the loop may run before the next agreement point."""
@@ -165,6 +174,20 @@ class RunControl:
         """The buffers were just flushed (restarts the wall-time bound)."""
         self._t_flush = _time.perf_counter()
 
+    def checkpointed(self) -> None:
+        """A checkpoint was just written (restarts the checkpoint interval)."""
+        self._t_ckpt = _time.perf_counter()
+
+    def request_stop(self, signum: int) -> None:
+        """Make this step an agreement point; stop there on ``signum`` if non-zero.
+
+        Every rank must call it at the same step (the point is agreed); a rank
+        passing 0 only makes the point. Used by the tests' fault hooks.
+        """
+        if signum and self.signals is not None:
+            self.signals.signum = self.signals.signum or int(signum)
+        self.left = 0
+
     def _proposal(self, now: float) -> int:
         """Steps this rank expects to run in ``chunk_seconds`` (at most 4 times the last)."""
         el = now - self._t_chunk
@@ -178,15 +201,17 @@ class RunControl:
         now = _time.perf_counter()
         sig = self.signals.signum if self.signals is not None else 0
         late = now - self._t_flush >= self.flush_seconds
+        ckpt = self.checkpoint_seconds is not None and \
+            now - self._t_ckpt >= self.checkpoint_seconds
         prop = self._proposal(now)
         if self.comm is not None:
             from mpi4py import MPI
 
-            buf = np.array([sig, int(late), -prop], dtype=np.int64)
+            buf = np.array([sig, int(late), -prop, int(ckpt)], dtype=np.int64)
             self.comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.MAX)
-            sig, late, prop = int(buf[0]), bool(buf[1]), int(-buf[2])
+            sig, late, prop, ckpt = int(buf[0]), bool(buf[1]), int(-buf[2]), bool(buf[3])
         self.chunk = prop
         self.left = prop
         self.agreements += 1
         self._t_chunk = _time.perf_counter()
-        return Decision(signum=int(sig), flush=bool(late))
+        return Decision(signum=int(sig), flush=bool(late), checkpoint=bool(ckpt))
