@@ -26,7 +26,7 @@ lint:
 	$(VENV)/bin/ruff check parnft tests benchmarks
 
 test-serial:
-	timeout 1200 $(PY) -m pytest -m "not mpi" -p no:cacheprovider -q tests
+	timeout 1200 $(PY) -m pytest -m "not mpi" -p no:cacheprovider -q -n 2 tests
 
 test-mpi:
 	for n in 1 2 4; do \

@@ -62,6 +62,10 @@ class Restartable:
                 for v in (vars(obj).values() if obj is not None else ()):
                     items = v if isinstance(v, (list, tuple)) else [v]
                     solver += [a for a in items if isinstance(a, np.ndarray)]
+            # the edge fills' constant side lists (parnft.boundary.calls); their fields
+            # are the model's own arrays, classified by the registry
+            solver += [a for c in self.fills + self._primes for a in c.args
+                       if isinstance(a, np.ndarray) and a.dtype.kind in "iu"]
             loop = [a for lp in self._loops for a in lp.arrays]
             self._state = model_state(self.ctx, loop, solver)
         return self._state
