@@ -19,21 +19,21 @@ demo: setup
 	$(VENV)/bin/parnft run configs/e-erps.conf -o out/e-erps.h5
 	$(VENV)/bin/parnft plot out/e-erps.h5 --times 0.04,0.07,0.1,0.14 --out out/e-erps.png
 
-## test: lint, the serial suite, then the MPI suite at 1, 2 and 4 ranks (+ the sweep at 3, 6)
+## test: lint, the serial suite (2 workers), then the MPI suite at 1, 2 and 4 ranks (+ the sweep at 3, 6)
 test: setup lint test-serial test-mpi
 
 lint:
 	$(VENV)/bin/ruff check parnft tests benchmarks
 
 test-serial:
-	timeout 1200 $(PY) -m pytest -m "not mpi" -p no:cacheprovider -q -n 2 tests
+	timeout 2400 $(PY) -m pytest -m "not mpi" -p no:cacheprovider -q -n 2 tests
 
 test-mpi:
 	for n in 1 2 4; do \
 	  echo "== MPI suite on $$n ranks =="; \
-	  timeout 900 mpiexec -n $$n $(PYTEST_MPI) tests/mpi || exit $$?; \
+	  timeout 1800 mpiexec -n $$n $(PYTEST_MPI) tests/mpi || exit $$?; \
 	done
 	for n in 3 6; do \
 	  echo "== rank-count sweep on $$n ranks =="; \
-	  timeout 600 mpiexec -n $$n $(PYTEST_MPI) tests/mpi/test_rank_sweep.py || exit $$?; \
+	  timeout 1200 mpiexec -n $$n $(PYTEST_MPI) tests/mpi/test_rank_sweep.py || exit $$?; \
 	done

@@ -243,23 +243,34 @@ def kernels(kind: Dynamics, nodal: bool = False):
 
     ``nodal``: some parameters are per-node arrays (:func:`kernel_source`).
     """
-    src = kernel_source(kind, nodal)
-    digest = hashlib.sha1(src.encode()).hexdigest()[:16]
-    name = f"parnft_{kernel_names(kind)[0]}_{digest}"
-    mod = sys.modules.get(name)
-    if mod is None:
-        path = cache_dir() / f"{name}.py"
-        if not path.exists() or path.read_text() != src:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(src)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        try:
-            spec.loader.exec_module(mod)
-        except BaseException:
-            del sys.modules[name]
-            raise
+    mod = load_generated(kernel_names(kind)[0], kernel_source(kind, nodal))
     whole, nodes = kernel_names(kind)
     return getattr(mod, whole), getattr(mod, nodes)
+
+
+def load_generated(stem: str, src: str):
+    """The module of generated source ``src``, written once to the cache and imported.
+
+    Named ``parnft_<stem>_<sha1 of src>`` so a changed generator or kind gets a
+    new module; written to a temporary name and renamed, so ranks starting
+    together never read half a file.
+    """
+    digest = hashlib.sha1(src.encode()).hexdigest()[:16]
+    name = f"parnft_{stem}_{digest}"
+    mod = sys.modules.get(name)
+    if mod is not None:
+        return mod
+    path = cache_dir() / f"{name}.py"
+    if not path.exists() or path.read_text() != src:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(src)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return mod

@@ -37,15 +37,10 @@ interval is |y| <= 2 sqrt(2)).
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
 import re
-import sys
 
-from ..codegen import cache_dir
 from .declare import Dynamics
-from .rk4gen import GENERATOR_VERSION, _source_digest, _where, called_modules
+from .rk4gen import GENERATOR_VERSION, _source_digest, _where, called_modules, load_generated
 
 SPACE_VERSION = "1"
 
@@ -209,22 +204,5 @@ def kernel_source(kind: Dynamics) -> str:
 
 def kernels(kind: Dynamics) -> dict:
     """The compiled stage kernels of ``kind`` by role (:func:`kernel_names`), cached on disk."""
-    src = kernel_source(kind)
-    digest = hashlib.sha1(src.encode()).hexdigest()[:16]
-    name = f"parnft_{kernel_names(kind)['load'][:-5]}_{digest}"
-    mod = sys.modules.get(name)
-    if mod is None:
-        path = cache_dir() / f"{name}.py"
-        if not path.exists() or path.read_text() != src:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(src)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        try:
-            spec.loader.exec_module(mod)
-        except BaseException:
-            del sys.modules[name]
-            raise
+    mod = load_generated(kernel_names(kind)["load"][:-5], kernel_source(kind))
     return {role: getattr(mod, fn) for role, fn in kernel_names(kind).items()}
