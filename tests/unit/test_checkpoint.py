@@ -24,6 +24,7 @@ from parnft.errors import ConfigError
 from parnft.io.checkpoint import checkpoint_dir, parse_interval, verify
 from parnft.model.state import CheckpointError
 from parnft.parallel.stop import RunControl
+from tests.boundary_tools import boundary_text
 from tests.checkpoint_tools import (
     DETERMINISTIC,
     NOISE,
@@ -179,46 +180,12 @@ def test_wall_clock_checkpoints_then_exact_restart(tmp_path):
     assert_same_files(resume(conf, out, every="0.000001s"), ref)
 
 
-_EDGES = """checkpoint with open edges: a pulse on a 12 x 9 sheet
-Time: {time!r} Deltat: 2.5e-4
-Nodes: 108 Longside nodes: 12
-Boundary: {boundary}
-
-Connection matrix:
-From:  1  2
-To 1:  0  0
-To 2:  1  1
-
-Population 1: stimulus
- Length: 0.5
- Stimulus: PulseRect - Onset: 0 Node: 27 Amplitude: 5 Width: 2e-3
-
-Population 2: sheet
- Length: 0.5
- Q: 1
- Firing: Function: Sigmoid Theta: 0.01292 Sigma: 0.0038 Qmax: 340
-  Dendrite 1: alpha: 83 beta: 769
-  Dendrite 2: alpha: 83 beta: 769
-
-Propagator 1: Wave - Tau: 0 Range: 0.5 gamma: 20
-Propagator 2: Map - Tau: 0
-
-Coupling 1: Map - nu: 1e-3
-Coupling 2: Map - nu: 1e-4
-
-Output: Node: All Start: 0 Interval: 7.5e-4
-Propagator: 1.phi
-Population: 2.Q
-"""
-
-
 @pytest.mark.timeout(120)
 def test_exact_restart_with_neumann_and_dirichlet_edges(tmp_path):
     """Mirror and fixed-value ghosts are refilled from the owned nodes on resume."""
-    conf = write(tmp_path / "e.conf", _EDGES.format(time=90 * 2.5e-4,
-                                                   boundary="x neumann y dirichlet 0.5"))
+    conf = write(tmp_path / "e.conf", boundary_text("x neumann y dirichlet 0.5", 12, 9, 90))
     ref, _ = run(conf, str(tmp_path / "ref.h5"), progress=False)
-    assert varies_after(ref, 41 // 3)
+    assert varies_after(ref, 41 // 5)
     out = str(tmp_path / "r.h5")
     stop_at(conf, out, 41)
     assert assert_same_files(resume(conf, out), ref) > 0
@@ -226,8 +193,7 @@ def test_exact_restart_with_neumann_and_dirichlet_edges(tmp_path):
 
 def test_absorbing_edges_refuse_checkpoints(tmp_path):
     """Mur's ghost carries history a checkpoint does not hold: exit 2 before the run."""
-    conf = write(tmp_path / "a.conf", _EDGES.format(time=10 * 2.5e-4,
-                                                   boundary="y absorbing"))
+    conf = write(tmp_path / "a.conf", boundary_text("y absorbing", 12, 9, 10))
     for kw in ({"checkpoint_every": 5}, {"resume": True}):
         with pytest.raises(ConfigError, match="cannot restart an absorbing edge") as info:
             run(conf, str(tmp_path / "a.h5"), progress=False, **kw)
