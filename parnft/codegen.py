@@ -336,12 +336,14 @@ def _ghost_fill(plan: LoopPlan, fill: GhostFill) -> None:
     """
     if fill.halo is None:
         raise RuntimeError("GhostFill without a halo plan (the solver binds one)")
-    ex = Exchange("blocking", fill.halo, list(fill.fields))
+    ex = Exchange("blocking", fill.halo, list(fill.fields), fills=list(fill.edges))
     if fill.halo.plan.shape[0]:
         _halo_start(plan, ex)
-        _halo_wait(plan, ex)
+        _halo_wait(plan, ex)  # ends with the physical boundary fills
     else:
         _halo_wraps(plan, ex)
+        for c in ex.fills:
+            plan.call(c)
 
 
 def _gather(plan: LoopPlan, ex: Exchange) -> None:

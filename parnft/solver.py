@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .boundary.calls import field_fills
 from .codegen import Exchange, array_id, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import Checkpointed, Interrupted, ParnftError, RunError
@@ -230,11 +231,14 @@ class Simulation(Restartable):
         from .parallel.halo import HaloExchange
 
         fills = [c for c in calls if isinstance(c, GhostFill)]
+        bnd, edges = self.spec.grid.boundary, self.tiling.edges
         for f in fills:
             n = len(f.fields)
             if n not in self._fill_halos:
                 self._fill_halos[n] = HaloExchange(self.tiling, n)
             f.halo = self._fill_halos[n]
+            f.edges = [Call(k, args) for fld, cur in f.fields
+                       for k, args in field_fills(bnd, edges, fld, cur)]
         return fills
 
     def stage_calls(self, stages) -> list[Call]:
@@ -351,6 +355,7 @@ class Simulation(Restartable):
             if j:
                 fill = self._py_fills[j - 1]
                 fill.halo.exchange([f[int(cur[0])] for f, cur in fill.fields])
+                self._fill_edges(fill.edges)
             pre(self, 1)
         t1 = _time.perf_counter()
         if halo is not None and self.halo_mode == "overlap":

@@ -45,9 +45,10 @@ DYNAMICS_CASES: list[tuple[str, str, int, str]] = [
      "unknown key 'Dz' in Dynamics (GinzburgLandau) of Population 1"),
     ("cross-diffusion-wave-unstable", _dyn("JH_excitatory c_x: 1e5 D_J: 0"), 2,
      "diffusion stability violated"),
-    ("diffusion-with-open-boundary",
-     mutate("Nodes: 16", "Nodes: 16 Boundary: neumann", _dyn("GinzburgLandau D: 1e-3")), 3,
-     "whose state spreads by its own spatial terms"),
+    ("diffusion-with-absorbing-boundary",
+     mutate("Nodes: 16", "Nodes: 16 Boundary: x neumann y absorbing",
+            _dyn("GinzburgLandau D: 1e-3")), 3,
+     "spreads by its own spatial terms: the y edges' 'absorbing' does not apply"),
     ("plugin-missing", mutate("Nodes: 16", "Nodes: 16 Plugin: nowhere_plugin.py"), 3,
      "plugin file 'nowhere_plugin.py' not found"),
 ]

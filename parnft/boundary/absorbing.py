@@ -99,4 +99,6 @@ KIND = BoundaryKind(
     field_fill=neumann_fill,
     wave_fill=mur_wave_fill,
     prime=neumann_fill,
+    not_spreading="Mur's condition is built for a Wave's outgoing front (its speed gamma "
+                  "r); a population's spreading state has no such speed",
 )

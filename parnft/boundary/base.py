@@ -77,6 +77,10 @@ class BoundaryKind:
     prime : numba kernel or None
         The fill of both levels at the start (the history a fill may read);
         None: ``field_fill``.
+    not_spreading : str
+        Empty when the kind applies to population state that spreads by its
+        own spatial terms (:mod:`parnft.model.rk4space`, through
+        ``field_fill``); else why not, for the validation error.
     """
 
     name: str
@@ -86,3 +90,4 @@ class BoundaryKind:
     field_fill: object = None
     wave_fill: object = None
     prime: object = None
+    not_spreading: str = ""

@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 import re
 
+from parnft.boundary.registry import KINDS as BOUNDARY_KINDS
+from parnft.boundary.spec import AXES
 from parnft.config import checks_kinds
 from parnft.config import dynamics as D
 from parnft.config import keys as K
@@ -207,13 +209,17 @@ class _Checker:
                              f"use 'Propagator {pr.index}: Wave' (the 5-point scheme) or "
                              "remove the Boundary line")
             for p in self.spec.populations:
-                if p.dynamics is not None and D.has_spatial(p.dynamics.kind):
-                    self.add(g.loc.get("Boundary", 1), "Boundary", str(g.boundary),
-                             f"Population {p.index} is {p.dynamics.kind}, whose state "
-                             "spreads by its own spatial terms; their ghost frames are "
-                             "filled on the torus only so far (docs/boundaries.md)",
-                             "remove the Boundary line (periodic) or use a kind without "
-                             "spatial terms")
+                if p.dynamics is None or not D.has_spatial(p.dynamics.kind):
+                    continue
+                for ax in AXES:
+                    why = BOUNDARY_KINDS[g.boundary.axis(ax).kind].not_spreading
+                    if why:
+                        self.add(g.loc.get("Boundary", 1), "Boundary", str(g.boundary),
+                                 f"Population {p.index} is {p.dynamics.kind}, whose state "
+                                 f"spreads by its own spatial terms: the {ax} edges' "
+                                 f"'{g.boundary.axis(ax).kind}' does not apply to it ({why})",
+                                 f"use neumann (zero flux), dirichlet V or periodic on {ax}")
+                        break
 
     # -- populations -------------------------------------------------------------------
     def populations(self) -> None:

@@ -112,10 +112,15 @@ class GhostFill:
         array ``f`` is filled; in message order.
     halo : HaloExchange, optional
         Set by the solver before the loop is generated.
+    edges : list of Call
+        The physical boundary fills of these fields on the tile's global
+        edges (:func:`parnft.boundary.calls.field_fills`), run right after
+        the exchange; set by the solver, empty on the torus.
     """
 
     fields: tuple
     halo: Any = None
+    edges: list = field(default_factory=list)
     #: Like a :class:`Call` without a strip form (it runs alone, whole).
     ranged = None
 

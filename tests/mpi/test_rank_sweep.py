@@ -129,6 +129,38 @@ BOUNDARIES = [
 ]
 
 
+#: Kinds whose state spreads, on bounded edges: their mid-step ghost fills run the
+#: edge kinds' field fills after each exchange (and the Wave of jh-excitatory its own).
+FIELD_BOUNDARIES = [
+    ("configs/fields/cgle.conf", "x dirichlet 0 y neumann", "overlap"),
+    ("configs/fields/jh-excitatory.conf", "x periodic y neumann", "blocking"),
+]
+
+
+def bounded_variant(name: str, boundary: str) -> str:
+    """The rectangular variant of ``name`` with a ``Boundary:`` line after its grid."""
+    lines = variant(name, "rect").splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("Nodes:"))
+    return "\n".join(lines[:at + 1] + [f"Boundary: {boundary}"] + lines[at + 1:]) + "\n"
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("name,boundary,halo", FIELD_BOUNDARIES,
+                         ids=[os.path.basename(f[0]) for f in FIELD_BOUNDARIES])
+def test_spreading_fields_on_bounded_edges_same_at_any_rank_count(shared_dir, name, boundary,
+                                                                  halo):
+    comm = MPI.COMM_WORLD
+    text = comm.bcast(on_root(comm, bounded_variant, name, boundary))
+    stem = "bfield-" + os.path.basename(name).replace(".conf", "")
+    conf = os.path.join(shared_dir, f"{stem}.conf")
+    ref = os.path.join(shared_dir, f"{stem}-1.h5")
+    on_root(comm, serial_reference, text, conf, ref)
+    par = os.path.join(shared_dir, f"{stem}-par.h5")
+    run(conf, par, comm=comm, progress=False, halo=halo)
+    assert on_root(comm, compare, par, ref) != 0
+
+
 #: Per-node maps of every source (HDF5 file, .npy, expression, node list) on an uneven
 #: 10 x 7 sheet, then a second run starting from the first run's last sample.
 MAP_GRID = (10, 7)
