@@ -215,20 +215,6 @@ class Restart:
             raise ConfigError(f"--checkpoint-every/--resume need HDF5 output, not {fmt}; "
                               "fix: write -o <name>.h5")
 
-    def check_spec(self, spec) -> None:
-        """An absorbing edge keeps state in its ghost cells (Mur's update reads the
-        previous ghost value), which a checkpoint of the owned nodes does not hold."""
-        if not (self.enabled or self.resume):
-            return
-        g = spec.grid.boundary
-        bad = [ax for ax in ("x", "y") if g.axis(ax).kind == "absorbing"]
-        if bad:
-            line = spec.grid.loc.get("Boundary", 1)
-            raise ConfigError(f"{spec.path}:{line}: Boundary: {g}: --checkpoint-every/--resume "
-                              "cannot restart an absorbing edge bit for bit (its ghost cells "
-                              "carry Mur's history, not saved); fix: use periodic, neumann or "
-                              "dirichlet edges, or run without checkpoints")
-
 
 def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False, plugins=(),
          restart=None):
@@ -238,7 +224,6 @@ def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False,
     fmt = output_format(out, fmt) if out else (fmt or "hdf5")
     restart.check(fmt)
     spec = load_spec(conf, comm, plugins)
-    restart.check_spec(spec)
     out = out or default_output(conf, fmt)
     # preflight: memory, disk, int64 and run time, before anything is allocated, locked
     # or opened; ResourceError (exit 5) on every rank unless forced

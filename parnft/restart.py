@@ -19,7 +19,7 @@ import time as _time
 import numpy as np
 
 from .kernels.wave import wave_fill_periodic
-from .model.state import canonicalize, model_state
+from .model.state import after_restore, canonicalize, model_state
 
 log = logging.getLogger("parnft")
 
@@ -102,6 +102,7 @@ class Restartable:
         self.outputs.written = int(meta["samples_written"])
         self._saved_at = (self.n, path)
         self._refill_ghosts()
+        after_restore(self.ctx)
 
     def _refill_ghosts(self) -> None:
         """Ghost frames of both wave levels and gathered fields, from the owned nodes."""

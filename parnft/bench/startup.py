@@ -15,7 +15,10 @@ machine the wall time includes waiting for a core, the CPU time does not.
 The children run as MPI singletons: the launcher's variables (``OMPI_*``
 other than the permission switches, ``PMIX_*``, ``PMI_*``, ``PRTE_*``,
 ``SLURM_*``) are removed from their environment, so a child does not try to
-join the job that measures it.
+join the job that measures it. ``PYTHONDONTWRITEBYTECODE`` is removed too: the
+untimed warm-up pair writes the byte code (of parnft and of its libraries) that
+a user's second run loads, as the import floor's libraries have theirs from
+their installation.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ def singleton_env(env: dict | None = None) -> dict:
     for k in list(env):
         if k.startswith(_LAUNCHER_PREFIXES) and k not in _KEEP:
             del env[k]
+    # the untimed warm-up pair writes the .pyc files a user's second run would load
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("NUMBA_NUM_THREADS", "1")
     singleton_defaults(env)  # what `parnft` itself sets, so the floor starts MPI alike
     return env

@@ -99,6 +99,7 @@ KIND = BoundaryKind(
     field_fill=neumann_fill,
     wave_fill=mur_wave_fill,
     prime=neumann_fill,
+    ghost_history=True,
     not_spreading="Mur's condition is built for a Wave's outgoing front (its speed gamma "
                   "r); a population's spreading state has no such speed",
 )

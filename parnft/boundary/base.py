@@ -77,6 +77,11 @@ class BoundaryKind:
     prime : numba kernel or None
         The fill of both levels at the start (the history a fill may read);
         None: ``field_fill``.
+    ghost_history : bool
+        True when ``wave_fill`` reads the ghost values it wrote the step
+        before (Mur's update): they are state, which a checkpoint saves (the
+        Wave propagator copies them into per-node arrays before it and back
+        after a restore, :meth:`parnft.model.propagators.Wave.before_checkpoint`).
     not_spreading : str
         Empty when the kind applies to population state that spreads by its
         own spatial terms (:mod:`parnft.model.rk4space`, through
@@ -90,4 +95,5 @@ class BoundaryKind:
     field_fill: object = None
     wave_fill: object = None
     prime: object = None
+    ghost_history: bool = False
     not_spreading: str = ""

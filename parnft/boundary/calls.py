@@ -84,3 +84,44 @@ def wave_fills(spec: BoundarySpec, edges: dict, phi: np.ndarray, qw: np.ndarray,
         else:
             out.append((kind.field_fill, (phi, cur, sides, 1, edge.value)))
     return out
+
+
+def history_sides(spec: BoundarySpec) -> tuple[int, ...]:
+    """Side codes (0 N, 1 S, 2 W, 3 E) whose kind's wave fill reads its own past ghosts.
+
+    The same on every rank (a property of the grid, not of the tile).
+    """
+    out = []
+    for ax, sides in (("y", (0, 1)), ("x", (2, 3))):
+        if KINDS[spec.axis(ax).kind].ghost_history:
+            out += sides
+    return tuple(out)
+
+
+def _ghost_strip(level: np.ndarray, side: int) -> np.ndarray:
+    """The ghost strip of ``side`` (without corners) of a ``(ly + 2, lx + 2)`` level (a view)."""
+    return (level[0, 1:-1], level[-1, 1:-1], level[1:-1, 0], level[1:-1, -1])[side]
+
+
+def save_ghosts(level: np.ndarray, saved: dict, sides) -> None:
+    """Copy the ghost strips of ``sides`` of ``level`` onto the edge nodes of ``saved[side]``.
+
+    ``saved[side]`` is a per-node ``(ly lx,)`` array: the node next to each
+    ghost cell holds that cell's value (other nodes keep 0), so the values sit
+    at the same global nodes at any rank count and a checkpoint carries them.
+    """
+    ly, lx = level.shape[0] - 2, level.shape[1] - 2
+    for s in sides:
+        _strip_nodes(saved[s].reshape(ly, lx), s)[...] = _ghost_strip(level, s)
+
+
+def load_ghosts(level: np.ndarray, saved: dict, sides) -> None:
+    """The inverse of :func:`save_ghosts`: ghost strips of ``sides`` from ``saved``."""
+    ly, lx = level.shape[0] - 2, level.shape[1] - 2
+    for s in sides:
+        _ghost_strip(level, s)[...] = _strip_nodes(saved[s].reshape(ly, lx), s)
+
+
+def _strip_nodes(node: np.ndarray, side: int) -> np.ndarray:
+    """The edge row or column of a ``(ly, lx)`` per-node array next to ``side``."""
+    return (node[0, :], node[-1, :], node[:, 0], node[:, -1])[side]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..boundary.absorbing import mur_constants
-from ..boundary.calls import prime_fills, wave_fills
+from ..boundary.calls import history_sides, load_ghosts, prime_fills, save_ghosts, wave_fills
 from ..config.spec import PropagatorSpec
 from ..kernels.delay import map_step, map_step_nodes
 from ..kernels.ode import (
@@ -138,6 +138,13 @@ class Wave(Propagator):
         self.dx = ctx.dx(self.pre.index)
         self.range = float(spec.range)
         self.gamma = float(spec.gamma)
+        #: Edge ghosts that carry history (Mur's, ``ghost_history``) as per-node state
+        #: (the node next to each ghost cell), by level and side; set only at a checkpoint.
+        self.edge_ghosts = {
+            (lev, s): ctx.alloc(f"propagator.{spec.index}", f"edge_ghost_{lev}{'NSWE'[s]}")
+            for lev in (0, 1) for s in history_sides(ctx.spec.grid.boundary)}
+        self._history_sides: tuple = ()
+        self._edge_fills: list = []
 
     def constants(self) -> tuple:
         """Scheme constants after the delay arguments."""
@@ -170,13 +177,41 @@ class Wave(Propagator):
     def boundary_fills(self, boundary, edges) -> list[Call]:
         """Q by zero gradient, then phi by each edge's kind (Mur for ``absorbing``)."""
         mur = mur_constants(self.dt, self.dx, self.range, self.gamma)
-        return [Call(k, args) for k, args in
-                wave_fills(boundary, edges, self.buf_phi, self.buf_q, self.cur, mur)]
+        mine = {int(s) for sides in edges.values() for s in sides}
+        self._history_sides = tuple(sorted({s for _, s in self.edge_ghosts if s in mine}))
+        self._edge_fills = [Call(k, args) for k, args in
+                            wave_fills(boundary, edges, self.buf_phi, self.buf_q, self.cur, mur)]
+        return self._edge_fills
 
     def boundary_primes(self, boundary, edges) -> list[Call]:
         """Both levels of phi and Q (the previous level is what Mur's fill reads)."""
         return [Call(k, args) for f, zero in ((self.buf_q, True), (self.buf_phi, False))
                 for k, args in prime_fills(boundary, edges, f, (0, 1), zero_gradient=zero)]
+
+    def before_checkpoint(self) -> None:
+        """Copy this tile's history-carrying edge ghosts, both levels, to :attr:`edge_ghosts`.
+
+        Mur's fill of a level reads the other level's ghosts (``phi[old,
+        ghost]``). The previous level's were filled in the step before at any
+        rank count and halo mode; the current level's may still wait for the
+        fill that follows the next halo wait (overlap mode), so the fills run
+        here first: they read only this tile's interior and the previous
+        level, hence running them again is bit for bit idempotent.
+        """
+        if not self._history_sides:
+            return
+        for c in self._edge_fills:
+            c.kernel(*c.args, 0)
+        for lev in (0, 1):
+            save_ghosts(self.buf_phi[lev], self._level(lev), self._history_sides)
+
+    def after_restore(self) -> None:
+        """Put the saved edge ghosts back (after the solver refilled every ghost frame)."""
+        for lev in (0, 1):
+            load_ghosts(self.buf_phi[lev], self._level(lev), self._history_sides)
+
+    def _level(self, lev: int) -> dict:
+        return {s: a for (v, s), a in self.edge_ghosts.items() if v == lev}
 
 
 @register("propagator", "WaveLegacy")

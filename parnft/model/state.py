@@ -129,6 +129,19 @@ def canonicalize(ctx) -> None:
             hook()
 
 
+def after_restore(ctx) -> None:
+    """Call ``after_restore()`` of every object that has one (after the ghost frames' refill).
+
+    The inverse of a :func:`canonicalize` hook that moved state out of a place
+    a checkpoint does not save (the absorbing edges' ghost cells,
+    :meth:`parnft.model.propagators.Wave.after_restore`).
+    """
+    for obj in objects(ctx):
+        hook = getattr(obj, "after_restore", None)
+        if callable(hook):
+            hook()
+
+
 class _Walk:
     def __init__(self, ctx):
         self.ctx = ctx

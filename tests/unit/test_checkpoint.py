@@ -191,11 +191,17 @@ def test_exact_restart_with_neumann_and_dirichlet_edges(tmp_path):
     assert assert_same_files(resume(conf, out), ref) > 0
 
 
-def test_absorbing_edges_refuse_checkpoints(tmp_path):
-    """Mur's ghost carries history a checkpoint does not hold: exit 2 before the run."""
-    conf = write(tmp_path / "a.conf", boundary_text("y absorbing", 12, 9, 10))
-    for kw in ({"checkpoint_every": 5}, {"resume": True}):
-        with pytest.raises(ConfigError, match="cannot restart an absorbing edge") as info:
-            run(conf, str(tmp_path / "a.h5"), progress=False, **kw)
-        assert info.value.exit_code == 2 and "a.conf:4" in str(info.value)
-    assert not os.path.exists(str(tmp_path / "a.h5.partial"))
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("boundary,sides", [("y absorbing", "NS"), ("x absorbing y neumann", "WE")])
+def test_exact_restart_with_absorbing_edges(tmp_path, boundary, sides):
+    """Mur's ghosts carry history: saved per edge node, both levels, put back on resume."""
+    conf = write(tmp_path / "a.conf", boundary_text(boundary, 12, 9, 90))
+    ref, _ = run(conf, str(tmp_path / "ref.h5"), progress=False)
+    assert varies_after(ref, 41 // 5)
+    out = str(tmp_path / "r.h5")
+    err = stop_at(conf, out, 41)
+    with h5py.File(err.path, "r") as f:  # the history is in the file, not zeros
+        saved = [k for k in f["state"]["propagator.1"] if k.startswith("edge_ghost_")]
+        assert sorted(saved) == sorted(f"edge_ghost_{lev}{s}" for lev in (0, 1) for s in sides)
+        assert all(np.abs(f["state/propagator.1"][k][()]).max() > 0 for k in saved)
+    assert assert_same_files(resume(conf, out), ref) > 0

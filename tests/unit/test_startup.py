@@ -155,9 +155,10 @@ def test_one_step_variant_and_singleton_env(tmp_path):
     assert one.time.steps == 1 and one.grid.nodes == spec.grid.nodes
     assert one.output.start == 0.0  # Start 0.001 lay beyond the one step
     env = st.singleton_env({"PMIX_RANK": "1", "OMPI_COMM_WORLD_SIZE": "2", "SLURM_PROCID": "0",
-                            "OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin"})
+                            "OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin",
+                            "PYTHONDONTWRITEBYTECODE": "1"})
     assert env == {"OMPI_ALLOW_RUN_AS_ROOT": "1", "PATH": "/bin", "NUMBA_NUM_THREADS": "1",
-                   **SINGLETON_MCA}  # the launcher's variables gone, parnft's singleton MPI set
+                   **SINGLETON_MCA}  # launcher variables, byte-code switch gone; singleton MPI
 
 
 def test_bench_startup_columns(tmp_path, monkeypatch, capsys):
