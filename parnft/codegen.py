@@ -30,6 +30,8 @@ which does it anyway.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import os
@@ -469,6 +471,38 @@ def source(plan: LoopPlan) -> str:
         "        n = n0 + s + 1",
     ]
     return "\n".join(head + plan.lines + ["    return nsteps, row", ""])
+
+
+@contextlib.contextmanager
+def compile_lock(fn):
+    """Hold an exclusive lock on the cache entry of the generated loop ``fn``.
+
+    Around a loop's first call (which compiles it, or loads it from numba's
+    disk cache): of several processes that need the same new loop at once
+    (the ranks of one run, pytest workers, sweep groups) one compiles while
+    the others wait asleep in ``flock`` and then load what it cached, instead
+    of every process compiling the same source (on an oversubscribed node, N
+    times the CPU). The lock is a file beside the loop's source; the kernel
+    drops it when a holder dies. Where the file system refuses ``flock``, or
+    with ``PARNFT_COMPILE_LOCK=0``, no lock is taken. No MPI: a holder
+    compiles without waiting on any other process.
+    """
+    fh = None
+    if os.environ.get("PARNFT_COMPILE_LOCK", "1") != "0":
+        name = getattr(getattr(fn, "py_func", fn), "__module__", "") or "loop"
+        try:
+            fh = open(cache_dir() / f"{name}.lock", "a")  # noqa: SIM115 - closed below
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except OSError:
+            if fh is not None:
+                fh.close()
+            fh = None
+    try:
+        yield
+    finally:
+        if fh is not None:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
 
 
 def compile_loop(plan: LoopPlan):

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .boundary.calls import field_fills
-from .codegen import Exchange, array_id, compile_loop, plan_loop
+from .codegen import Exchange, array_id, compile_lock, compile_loop, plan_loop
 from .config.spec import ModelSpec
 from .errors import Checkpointed, Interrupted, ParnftError, RunError
 from .kernels.wave import wave_fill_periodic
@@ -316,7 +316,8 @@ class Simulation(Restartable):
                 self._loops = [_Loop(seg, None, strip) for seg in segs] + \
                     [_Loop(tail, recs, strip)]
         for loop in self._loops:
-            loop(self, 0)  # compiles, or loads from the disk cache, without advancing
+            with compile_lock(loop.fn):  # one process compiles, the others then load
+                loop(self, 0)  # compiles, or loads from the disk cache, without advancing
         self.stats.compile = _time.perf_counter() - t0
 
     def _load_native(self) -> str | None:
