@@ -49,6 +49,20 @@ DYNAMICS_CASES: list[tuple[str, str, int, str]] = [
      mutate("Nodes: 16", "Nodes: 16 Boundary: x neumann y absorbing",
             _dyn("GinzburgLandau D: 1e-3")), 3,
      "spreads by its own spatial terms: the y edges' 'absorbing' does not apply"),
+    # per-node maps on a kind whose state spreads: the coefficients of its spatial
+    # terms stay one number; the local parameters may vary, judged node by node
+    ("diffusion-coefficient-map", _dyn("GinzburgLandau alpha: expr(10 + 5 * x) D: "
+                                       "expr(1e-3 * (1 + x))"), 13,
+     "'Population 1 Dynamics: D' cannot be a per-node map: it is a coefficient of the "
+     "spatial terms of GinzburgLandau"),
+    ("cross-diffusion-coefficient-map", _dyn("JH_excitatory c_x: map(nothere.h5 /c_x)"), 13,
+     "a per-node coefficient would make c lap(f) a non-conservative form"),
+    # c_x kappa_H = 2e6 m^2/s^2 at node 7 only: wave speed 1414 m/s, dx / c = 88 us < Deltat
+    ("cross-diffusion-unstable-at-one-node",
+     _dyn("JH_excitatory c_x: 100 kappa_H: " + " ".join(["37.7"] * 6 + ["20000"]
+                                                        + ["37.7"] * 9)), 2,
+     "outside RK4's stability region at node 7 (kappa_H = 20000; 1 of 2 per-node value "
+     "tuples checked fail)"),
     ("plugin-missing", mutate("Nodes: 16", "Nodes: 16 Plugin: nowhere_plugin.py"), 3,
      "plugin file 'nowhere_plugin.py' not found"),
 ]

@@ -545,7 +545,9 @@ def check(spec: ModelSpec, skip: frozenset[str] = frozenset()) -> list[Problem]:
         The model as read (possibly partial when the reader found problems).
     skip : frozenset of str
         Parts the reader could not read and whose rules are skipped:
-        ``"time"``, ``"grid"``, ``"matrix"``.
+        ``"time"``, ``"grid"``, ``"matrix"``; and ``"spatial"``, the
+        stability of spatial terms, which :func:`parnft.config.mapcheck.check`
+        judges per node instead of at the maps' extremes.
 
     Returns
     -------

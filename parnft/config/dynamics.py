@@ -22,17 +22,15 @@ import difflib
 import math
 import os
 
-import numpy as np
-
 from parnft.config import keys as K
+from parnft.config import spatialcheck
+from parnft.config.spatialcheck import SPATIAL_RULE
 from parnft.errors import ConfigError, Problem
 from parnft.model import dynamics as registry
 from parnft.model.declare import Choice
 
 #: Prefix of the step-size problems (reported like the Courant condition).
 STEP_RULE = "step-size rule violated"
-#: Prefix of the spatial operators' stability problems (like the Courant condition).
-SPATIAL_RULE = "diffusion stability violated"
 
 
 def known() -> tuple[str, ...]:
@@ -59,22 +57,34 @@ def has_spatial(kind: str | None) -> bool:
         return False
 
 
-def map_keys(kind: str | None) -> tuple[str, ...]:
-    """Keys of a ``Dynamics: <kind>`` block that may be per-node maps.
+def spatial_keys(kind: str | None) -> tuple[str, ...]:
+    """Parameters of ``kind`` that its spatial terms read (the coefficients' factors).
 
-    Every numeric parameter and every ``<var>_0``; a kind with spatial terms
-    (:attr:`parnft.model.declare.Dynamics.spatial`) keeps its parameters
-    uniform (its stage kernels and stability bound take one value), so only
-    its initial values may vary.
+    Derived from the declaration (:attr:`parnft.model.declare.CrossDiffusion.coefs`
+    of each term of :attr:`parnft.model.declare.Dynamics.spatial`); empty for a
+    kind without spatial terms or an unknown kind.
     """
-    keys = [k for k, t in block_keys(kind).items() if t == K.NUM]
     try:
         decl = registry.lookup(kind)
     except KeyError:
-        return tuple(keys)
-    if decl.spatial:
-        keys = [f"{v.name}_0" for v in decl.state]
-    return tuple(keys)
+        return ()
+    names = {c for op in decl.spatial for c in op.coefs}
+    return tuple(p.name for p in decl.params if p.name in names)
+
+
+def map_keys(kind: str | None) -> tuple[str, ...]:
+    """Keys of a ``Dynamics: <kind>`` block that may be per-node maps.
+
+    Every numeric parameter and every ``<var>_0``, except the parameters a
+    spatial term's coefficient reads (:func:`spatial_keys`): those stay one
+    number for the sheet, so ``c lap(f)`` keeps one coefficient (a per-node c
+    would make ``c lap f`` a non-conservative form, not ``div(c grad f)``, and
+    give a stability bound per node). The local parameters of a kind whose
+    state spreads may vary; its stability is then judged at each node's
+    values (:mod:`parnft.config.spatialcheck`).
+    """
+    coefs = spatial_keys(kind)
+    return tuple(k for k, t in block_keys(kind).items() if t == K.NUM and k not in coefs)
 
 
 def fields(kind: str) -> tuple[str, ...] | None:
@@ -174,10 +184,10 @@ def spatial_ratios(spec) -> dict[int, tuple[str, float, bool]]:
 
     The largest stable step is searched up to the kind's own step-size limit
     (or 100 Deltat); ``bound`` is False when the spatial terms allow that
-    whole range (the ratio is then an upper bound).
+    whole range (the ratio is then an upper bound). With per-node maps the
+    ratio is the largest over the nodes' value tuples that
+    :func:`parnft.config.spatialcheck.node_tuples` selects.
     """
-    from parnft.model import spatial
-
     out = {}
     dt = spec.time.deltat
     for pop in spec.populations:
@@ -185,19 +195,19 @@ def spatial_ratios(spec) -> dict[int, tuple[str, float, bool]]:
             continue
         try:
             decl = registry.lookup(pop.dynamics.kind)
-        except KeyError:
+            dx = float(pop.length) / spec.grid.longside
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
             continue
         if not decl.spatial:
             continue
-        values = decl.resolve(pop.dynamics.params)
-        top = step_limit(decl, values) or 100.0 * dt
-        try:
-            dx = float(pop.length) / spec.grid.longside
-            best = spatial.largest_stable_dt(decl, values, dx, top)
-        except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
-            continue
-        if best > 0:
-            out[pop.index] = (decl.name, dt / best, best < top)
+        worst = None
+        for _, values in spatialcheck.node_tuples(decl, pop.dynamics.params):
+            top = step_limit(decl, values) or 100.0 * dt
+            best = spatialcheck.largest_stable(decl, values, dx, top)
+            if best is not None and best > 0 and (worst is None or dt / best > worst[1]):
+                worst = (decl.name, dt / best, best < top)
+        if worst is not None:
+            out[pop.index] = worst
     return out
 
 
@@ -215,7 +225,11 @@ def _g(x: float) -> str:
 
 
 def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
-    """Every rule on the ``Dynamics:`` blocks of ``spec`` (keys, ranges, choices, step size)."""
+    """Every rule on the ``Dynamics:`` blocks of ``spec`` (keys, ranges, choices, step size).
+
+    The stability of spatial terms (:mod:`parnft.config.spatialcheck`) is
+    included unless ``"spatial"`` is in ``skip``.
+    """
     out: list[Problem] = []
     dt = spec.time.deltat
     dt = dt if isinstance(dt, float) and math.isfinite(dt) and dt > 0 else None
@@ -326,38 +340,11 @@ def check(spec, skip: frozenset = frozenset()) -> list[Problem]:
                     f"{pop.index}, Dynamics {decl.name}: fastest time scale {ts:.6g} s at these "
                     f"parameters, {n:g} RK4 steps per time scale)",
                     f"use Deltat <= {limit:.6g} s (or slower dynamics)")
-        if decl.spatial and dt is not None:
-            _spatial_check(spec, pop, decl, values, dt, add, at)
+    if "spatial" not in skip:  # skipped by the passes at the maps' extremes (mapcheck)
+        out += spatialcheck.check(spec)
     return out
 
 
-def _spatial_check(spec, pop, decl, values, dt, add, at) -> None:
-    """The RK4 stability of the kind's spatial operators on this grid (one problem or none)."""
-    from parnft.model import spatial
-
-    try:
-        dx = float(pop.length) / spec.grid.longside
-    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
-        return
-    if not (math.isfinite(dx) and dx > 0):
-        return
-    try:
-        if spatial.stable(decl, values, dt, dx):
-            return
-        best = spatial.largest_stable_dt(decl, values, dx, dt)
-    except (ArithmeticError, ValueError, KeyError, TypeError, np.linalg.LinAlgError):
-        return
-    terms = "; ".join(f"d {op.dst}/dt {op.text()}" for op in decl.spatial)
-    diff = [op.value(values) for op in decl.spatial if op.src == op.dst]
-    dmax = max(diff, default=0.0)
-    hint = (f"; pure diffusion with D = {dmax:.6g} m^2/s alone needs Deltat <= 2.785 dx^2/(8 D)"
-            f" = {spatial.diffusion_bound(dmax, dx):.6g} s" if dmax > 0 else "")
-    add(spec.time.loc.get("Deltat", at), "Deltat", _g(dt),
-        f"{SPATIAL_RULE}: Deltat = {_g(dt)} s puts grid modes of Population {pop.index} "
-        f"(Dynamics {decl.name}: {terms}; dx = {dx:.6g} m) outside RK4's stability region"
-        f"{hint}",
-        f"use Deltat <= {best:.6g} s, or a coarser grid (larger dx) or smaller coefficients")
-
-
 __all__ = ["SPATIAL_RULE", "STEP_RULE", "arrays_per_node", "block_keys", "check", "describe",
-           "fields", "known", "preload", "spatial_ratios", "step_limit", "step_ratios"]
+           "fields", "known", "map_keys", "preload", "spatial_keys", "spatial_ratios",
+           "step_limit", "step_ratios"]

@@ -6,8 +6,10 @@
 (naming the keys that can), reads each map's values on the whole grid and
 refuses a missing file or dataset, a wrong shape and any NaN or infinity,
 each with the file, dataset and ``.conf`` line. ``nu`` and ``Tau`` maps
-become the per-node lists NFTsim already knows. :func:`check` then applies
-the ordinary rules with every map at its minimum and at its maximum.
+become the per-node lists NFTsim already knows. A map on a coefficient of
+a kind's spatial terms gets its own refusal (why, and the keys that may vary).
+:func:`check` then applies the ordinary rules with every map at its minimum
+and at its maximum, and the spatial terms' stability at each node's values.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import os
 
 from parnft.config import dynamics as D
 from parnft.config import maps as M
+from parnft.config import spatialcheck
 from parnft.config.spec import ModelSpec, Params
 from parnft.errors import Problem
+from parnft.model import dynamics as registry
 
 
 def supported(family: str, kind: str | None) -> tuple[str, ...]:
@@ -36,6 +40,8 @@ class _Resolver:
             else os.getcwd()
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
+        #: id(source) -> kind, for maps on a spatial coefficient (their own refusal)
+        self.coefs: dict[int, str] = {}
 
     def dx(self, population: int) -> float:
         pops = {p.index: p for p in self.spec.populations}
@@ -77,6 +83,9 @@ class _Resolver:
                     p.firing, params=self.params(p.firing.params, p.index, keys))
             if p.dynamics is not None:
                 keys = supported("dynamics", p.dynamics.kind)
+                coefs = D.spatial_keys(p.dynamics.kind)
+                self.coefs.update({id(v.source): p.dynamics.kind for k, v in
+                                   p.dynamics.params.items() if k in coefs and M.is_map(v)})
                 ch["dynamics"] = dataclasses.replace(
                     p.dynamics, params=self.params(p.dynamics.params, p.index, keys))
             pops.append(dataclasses.replace(p, **ch))
@@ -105,12 +114,23 @@ class _Resolver:
                                    propagators=tuple(props), couplings=tuple(coups))
 
 
-def _refusal(fm: M.FieldMap, path: str) -> Problem:
+def _refusal(fm: M.FieldMap, path: str, kind: str | None = None) -> Problem:
+    """The problem of a map on a key that cannot vary per node (``kind``: a spatial
+    coefficient of that Dynamics kind)."""
     src = fm.source
+    if kind is not None:
+        terms = "; ".join(f"d {op.dst}/dt {op.text()}" for op in registry.lookup(kind).spatial)
+        return Problem(path, src.line, src.qkey, src.text[:60],
+                       f"'{src.qkey}' cannot be a per-node map: it is a coefficient of the "
+                       f"spatial terms of {kind} ({terms}); a per-node coefficient would make "
+                       "c lap(f) a non-conservative form (not div(c grad f)) and give a "
+                       "stability bound per node",
+                       f"give one number (maps are accepted for the other parameters of {kind}"
+                       f": {', '.join(D.map_keys(kind))}; docs/heterogeneous.md)")
     allowed = ("Population: Q; Firing (Response): Theta, Sigma, Qmax, a, b, c, d; "
                "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau; Coupling "
-               "(Map): nu; Dynamics: every numeric parameter and <var>_0 (kinds with spatial "
-               "terms: <var>_0 only)")
+               "(Map): nu; Dynamics: every numeric parameter and <var>_0, except the "
+               "coefficients of a kind's spatial terms")
     return Problem(path, src.line, src.qkey, src.text[:60],
                    f"'{src.qkey}' cannot be a per-node map", f"give one number; maps are "
                    f"accepted for {allowed} (docs/heterogeneous.md)")
@@ -135,7 +155,7 @@ def resolve(spec: ModelSpec, found: list,
         return spec, [_refusal(fm, spec.path) for fm in found if ":" not in fm.source.qkey]
     r = _Resolver(spec)
     out = r.run()
-    problems = [_refusal(fm, spec.path) for fm in found
+    problems = [_refusal(fm, spec.path, r.coefs.get(id(fm.source))) for fm in found
                 if id(fm.source) not in r.seen and fm.source.form != "bad"]
     return out, problems + r.problems
 
@@ -144,7 +164,10 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
     """``rules(spec, skip)`` with every map at its minimum, then at its maximum.
 
     A problem on a map's line says which extreme (and node) broke the rule;
-    problems found in both passes are reported once.
+    problems found in both passes are reported once. The stability of spatial
+    terms is not judged at the extremes (all minima together need not occur
+    at any node) but once, at each node's values
+    (:func:`parnft.config.spatialcheck.check`).
     """
     lines = {}
     for fm in M.maps_of(spec):
@@ -153,7 +176,7 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
         return rules(spec, skip)
     out: list[Problem] = []
     for which in ("lo", "hi"):
-        for p in rules(M.at_extreme(spec, which), skip):
+        for p in rules(M.at_extreme(spec, which), frozenset(skip) | {"spatial"}):
             fm = lines.get(p.line)
             if fm is not None:
                 val = fm.lo if which == "lo" else fm.hi
@@ -163,4 +186,4 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
                                         f"{val:.6g} at node {node})")
             if p not in out:
                 out.append(p)
-    return out
+    return out + spatialcheck.check(spec)

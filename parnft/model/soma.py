@@ -110,9 +110,9 @@ class DynamicsSoma(Component):
             self.chan = np.array([self.kind.inputs.index(w) for w in words], dtype=np.int64)
         nodal = any(isinstance(p, np.ndarray) for p in self.params)
         self.spatial = None
-        if self.kind.spatial:  # parameters stay uniform (config.mapcheck.supported)
+        if self.kind.spatial:  # local parameters may be maps, the coefficients not
             values = {p.name: v for p, v in zip(self.kind.params, self.params, strict=True)}
-            self.spatial = _SpatialStages(self, values, ctx, owner)
+            self.spatial = _SpatialStages(self, values, ctx, owner, nodal)
         else:
             self.whole, self.nodes = rk4gen.kernels(self.kind, nodal)
         self.fields = {name: e.q for name, e in pop.emitted.items()}
@@ -138,14 +138,23 @@ class _SpatialStages:
     Arrays (this tile): ``Ya``, ``Yb`` ghosted ``(m, ly+2, lx+2)`` stage states
     (all m variables; only the spreading ones, :attr:`Dynamics.spreading`, are
     exchanged), one accumulator per variable (``rk4_acc_<var>``, scratch). The
-    scheme and its association order: :mod:`parnft.model.rk4space`.
+    scheme and its association order: :mod:`parnft.model.rk4space`. With
+    ``nodal`` some parameters of the local dynamics are per-node arrays; the
+    spatial coefficients (the parameters the declared terms read) must be
+    numbers (the config refuses maps on them, :func:`parnft.config.dynamics.map_keys`).
     """
 
-    def __init__(self, soma: DynamicsSoma, values: dict, ctx: Context, owner: str):
+    def __init__(self, soma: DynamicsSoma, values: dict, ctx: Context, owner: str,
+                 nodal: bool = False):
         kind = soma.kind
         m = len(kind.state)
         self.soma = soma
-        self.k = rk4space.kernels(kind)
+        arrays = sorted({c for op in kind.spatial for c in op.coefs
+                         if isinstance(values[c], np.ndarray)})
+        if arrays:
+            raise ValueError(f"Dynamics {kind.name}: the spatial coefficient(s) "
+                             f"{', '.join(arrays)} must be one number, not a per-node array")
+        self.k = rk4space.kernels(kind, nodal)
         self.ya = ctx.ghosted(m)
         self.yb = ctx.ghosted(m)
         self.acc = [ctx.alloc(owner, f"rk4_acc_{v.name}", "nodes", 0.0, role="scratch")

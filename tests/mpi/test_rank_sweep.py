@@ -209,3 +209,39 @@ def test_maps_and_file_initial_state_same_fields_at_any_rank_count(shared_dir):
             par = os.path.join(shared_dir, f"{stem}-par-{halo}.h5")
             run(conf, par, comm=comm, progress=False, halo=halo)
             assert on_root(comm, compare, par, ref) != 0
+
+
+#: A field whose state spreads, with per-node maps of its local parameters (alpha an
+#: expression, omega a node list) and of its initial state, on an uneven 11 x 7 torus.
+SPREAD_MAPS = """CGLE with per-node alpha, omega and initial state
+Time: 0.01 Deltat: 1e-4
+Nodes: 77
+Longside nodes: 11
+
+Connection matrix:
+From:  1
+To 1:  0
+
+Population 1: CGLE
+ Length: 0.11
+ Dynamics: GinzburgLandau alpha: expr(10 + 5 * exp(-((x - Lx/2)**2 + (y - Ly/2)**2) / 1e-3))
+           omega: {omega} gamma: 0.1 beta: 0.05 D: 2e-4 c1: 0.5
+           x_0: expr(10 + 3 * sin(2 * pi * x / Lx)) y_0: expr(2 * cos(2 * pi * y / Ly))
+
+Output: Node: All Start: 0 Interval: 5e-4
+Population: 1.x 1.y
+"""
+
+
+@pytest.mark.mpi(min_size=2)
+@pytest.mark.timeout(600)
+def test_spreading_field_with_parameter_maps_same_at_any_rank_count(shared_dir):
+    comm = MPI.COMM_WORLD
+    text = SPREAD_MAPS.format(omega=" ".join(f"{62.8 + 0.1 * (k % 13):.1f}" for k in range(77)))
+    conf = os.path.join(shared_dir, "cgle-maps.conf")
+    ref = os.path.join(shared_dir, "cgle-maps-1.h5")
+    on_root(comm, serial_reference, text, conf, ref)
+    for halo in ("overlap", "blocking"):
+        par = os.path.join(shared_dir, f"cgle-maps-par-{halo}.h5")
+        run(conf, par, comm=comm, progress=False, halo=halo)
+        assert on_root(comm, compare, par, ref) != 0
