@@ -203,9 +203,11 @@ class Restart:
     """``--checkpoint-every`` and ``--resume`` of one run (validated, no MPI)."""
 
     def __init__(self, every=None, resume: bool = False):
-        from .io.checkpoint import parse_interval
+        self.steps, self.seconds = 0, None
+        if every is not None:  # parnft.io.checkpoint only where checkpoints are asked for
+            from .io.checkpoint import parse_interval
 
-        self.steps, self.seconds = (0, None) if every is None else parse_interval(every)
+            self.steps, self.seconds = parse_interval(every)
         self.enabled = every is not None
         self.resume = bool(resume)
 
@@ -239,6 +241,8 @@ def _run(conf, out, comm, fmt, procs, progress, rng, halo, signals, force=False,
 
 def _start(spec, target, fmt, comm, sim, rng, restart):
     """The writer, after loading the checkpoint into ``sim`` on ``--resume`` (collective)."""
+    if not (restart.enabled or restart.resume):
+        return make_writer(target.partial, fmt, sim, comm)
     from . import __version__
     from .io.checkpoint import CheckpointWriter, checkpoint_dir, find_checkpoint
 
