@@ -18,6 +18,7 @@ import os
 
 from parnft.config import dynamics as D
 from parnft.config import maps as M
+from parnft.config import wavemaps as W
 from parnft.config.spec import ModelSpec, Params
 from parnft.errors import Problem
 
@@ -92,9 +93,12 @@ class _Resolver:
         for pr in s.propagators:
             pre = conns[pr.index].pre if pr.index in conns else 0
             keys = supported("propagator", pr.kind)
+            rng = self.value(pr.range, pre, keys, "Range")  # Wave: its medium (wavemaps)
+            gamma = W.derived_gamma(pr, rng)  # velocity / Range, per node
+            gamma = self.value(pr.gamma, pre, keys, "gamma") if gamma is None else gamma
             props.append(dataclasses.replace(
                 pr, phi_init=self.value(pr.phi_init, pre, keys, "phi"),
-                tau=self.value(pr.tau, pre, keys, "Tau", as_list=True)))
+                tau=self.value(pr.tau, pre, keys, "Tau", as_list=True), range=rng, gamma=gamma))
         coups = []
         for cp in s.couplings:
             pre = conns[cp.index].pre if cp.index in conns else 0
@@ -108,7 +112,8 @@ class _Resolver:
 def _refusal(fm: M.FieldMap, path: str) -> Problem:
     src = fm.source
     allowed = ("Population: Q; Firing (Response): Theta, Sigma, Qmax, a, b, c, d; "
-               "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau; Coupling "
+               "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau (Wave: also "
+               "Range, gamma; not WaveLegacy); Coupling "
                "(Map): nu; Dynamics: every numeric parameter and <var>_0 (kinds with spatial "
                "terms: <var>_0 only)")
     return Problem(path, src.line, src.qkey, src.text[:60],
@@ -146,15 +151,16 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
     A problem on a map's line says which extreme (and node) broke the rule;
     problems found in both passes are reported once.
     """
-    lines = {}
+    lines, keyed = {}, {}
     for fm in M.maps_of(spec):
         lines.setdefault(fm.source.line, fm)
+        keyed.setdefault((fm.source.line, fm.source.qkey), fm)  # several maps on one line
     if not lines:
         return rules(spec, skip)
-    out: list[Problem] = []
+    words, out = W.courant(spec, skip)  # a Wave's medium: its Courant number per node
     for which in ("lo", "hi"):
-        for p in rules(M.at_extreme(spec, which), skip):
-            fm = lines.get(p.line)
+        for p in rules(M.at_extreme(spec, which), skip | words):
+            fm = keyed.get((p.line, p.key), lines.get(p.line))
             if fm is not None:
                 val = fm.lo if which == "lo" else fm.hi
                 node = fm.where[0 if which == "lo" else 1]
