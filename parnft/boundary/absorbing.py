@@ -34,7 +34,7 @@ the medium the wave leaves from. The edge node's Courant bound (checked at
 every node) again implies Mur's.
 
 Why not a sponge layer: a sponge needs extra nodes (tens of cells) with a
-graded damping, i.e. a per-node ``gamma`` inside the interior kernel and a
+graded damping, i.e. a per-node ``gamma`` (a map) inside the interior kernel and a
 sheet larger than the model's; its reflection depends on the layer's width
 and profile. Mur's condition is one ghost cell, leaves the interior kernel
 and the sheet untouched, and is exact for waves meeting the edge head on; it

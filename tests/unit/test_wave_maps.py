@@ -196,8 +196,10 @@ def test_uniform_range_gamma_maps_give_the_uniform_output_bitwise(tmp_path):
     plain = _bounded(sheet(Range="0.05", gamma="120"))
     mapped = _bounded(sheet(Range="expr(0.05 + 0 * x)", gamma="expr(120 + 0 * y)"))
     assert plain != mapped and "absorbing" in mapped
-    wave = Simulation(parse_config(mapped)).ctx.propagators[1]
+    sim = Simulation(parse_config(mapped))
+    wave = sim.ctx.propagators[1]
     assert all(isinstance(a, np.ndarray) for a in wave.scheme + wave.mur)  # per-node path
+    assert sim.state_arrays()  # a checkpoint knows every array (the constants are params)
     ref = _run(str(tmp_path), "plain", plain)
     got = _run(str(tmp_path), "mapped", mapped)
     assert sorted(ref) == sorted(got)
