@@ -16,7 +16,7 @@ import numpy as np
 #: The scalar values of :func:`sheet` (keys are its placeholders).
 UNIFORM = {"Q": "8.87", "Theta": "0.01292", "Sigma": "0.0038", "Qmax": "340",
            "alpha": "83", "beta": "769", "V": "Steady", "phi": "Steady", "nu": "1e-4",
-           "Tau": "2e-4"}
+           "Tau": "2e-4", "Range": "0.08", "gamma": "100", "wave": "Wave"}
 
 _SHEET = """\
 parnft map test sheet: {ny} x {nx}, white noise into a sigmoid population
@@ -40,7 +40,7 @@ Population 2: Noise
  Length: {length}
  Stimulus: White - Mean: 1 StdDev: 0.5 Ranseed: 5
 
-Propagator 1: Wave - phi: {phi} Tau: 0 Range: 0.08 gamma: 100
+Propagator 1: {wave} - phi: {phi} Tau: 0 Range: {Range} gamma: {gamma}
 Propagator 2: Map - Tau: {Tau}
 
 Coupling 1: Map - nu: {nu}
@@ -55,7 +55,7 @@ Coupling: 1
 
 #: Line of each placeholder in :data:`_SHEET` (1-based), for the error tests.
 LINES = {"Q": 13, "Theta": 14, "Sigma": 14, "Qmax": 14, "V": 15, "alpha": 15, "beta": 15,
-         "phi": 22, "Tau": 23, "nu": 25}
+         "phi": 22, "Range": 22, "gamma": 22, "Tau": 23, "nu": 25}
 
 
 def sheet(shape=(7, 10), time: float = 3e-3, length: float = 0.25, **values) -> str:

@@ -42,8 +42,15 @@ def map_cases(folder: str) -> list[tuple[str, str, int, str]]:
          "unknown name 'z'"),
         ("map-unbalanced", sheet(Theta="expr(0.01 * (1 + x)"), LINES["Theta"],
          "parentheses do not match"),
-        ("map-not-allowed-key", sheet().replace("Range: 0.08", "Range: expr(0.08 + 0*x)"),
-         LINES["phi"], "'Propagator 1: Range' cannot be a per-node map"),
+        ("map-not-allowed-key", sheet(wave="WaveLegacy", Range="expr(0.08 + 0*x)"),
+         LINES["Range"], "'Propagator 1: Range' cannot be a per-node map; fix: give one "
+         "number; maps are accepted for"),
+        # the largest gamma*Range over the nodes: 3100 * 0.08 at the right half's first
+        # node; p = 248 * 1e-4 / 0.025 = 0.992 (Courant: a StabilityError, exit code 2)
+        ("map-wave-courant", sheet(Range="expr(0.18 - 0.1 * (x > Lx/2))",
+                                   gamma="expr(100 + 3000 * (x > Lx/2))"), LINES["gamma"],
+         "Courant condition violated: p = gamma*Range*Deltat/dx = 0.992 > 1/sqrt(2) at node 6 "
+         "(x = 5, y = 0)"),
         ("map-earlier-run-node-list", sheet(Q="map(maps.h5 /theta extra)"), LINES["Q"],
          "map() takes a file and a dataset, 3 words given"),
     ]

@@ -27,8 +27,14 @@ state ``phi = Q`` gives ``psi = 0``: it is kept exactly. The other sides are
 the same with their own normal. Stable for ``p <= 1`` (Mur), which the Wave's
 own bound ``p <= 1/sqrt(2)`` implies.
 
+With per-node ``Range`` or ``gamma`` maps (``docs/heterogeneous.md``) the ghost
+cell has no medium of its own: ``k`` and ``em`` are those of its mirror, the
+edge node (``p`` = that node's ``g r dt / dx``), i.e. the one-way equation of
+the medium the wave leaves from. The edge node's Courant bound (checked at
+every node) again implies Mur's.
+
 Why not a sponge layer: a sponge needs extra nodes (tens of cells) with a
-graded damping, i.e. a per-node ``gamma`` inside the interior kernel and a
+graded damping, i.e. a per-node ``gamma`` (a map) inside the interior kernel and a
 sheet larger than the model's; its reflection depends on the layer's width
 and profile. Mur's condition is one ghost cell, leaves the interior kernel
 and the sheet untouched, and is exact for waves meeting the edge head on; it
@@ -43,16 +49,19 @@ Other ghosted fields (no wave speed) get the zero-gradient outflow fill.
 from __future__ import annotations
 
 from ..kernels import kernel
+from ..kernels.nodal import at, nodal_exp
 from .base import BoundaryKind, ghost_mirror, side_length
 from .neumann import neumann_fill
 
 
-def mur_constants(dt: float, dx: float, range_: float, gamma: float) -> tuple[float, float]:
-    """``(k, em)`` of the Mur fill: ``k = (p - 1) / (p + 1)``, ``p = gamma range dt / dx``."""
-    import math
+def mur_constants(dt: float, dx: float, range_, gamma) -> tuple:
+    """``(k, em)`` of the Mur fill: ``k = (p - 1) / (p + 1)``, ``p = gamma range dt / dx``.
 
+    ``range_`` and ``gamma`` are numbers or per-node tile arrays; so is each
+    result (element for element the scalar formula's bits, libm ``exp``).
+    """
     p = gamma * range_ * dt / dx
-    return (p - 1.0) / (p + 1.0), math.exp(-dt * gamma)
+    return (p - 1.0) / (p + 1.0), nodal_exp(-dt * gamma)
 
 
 @kernel
@@ -73,8 +82,9 @@ def mur_wave_fill(phi, qw, cur, sides, k, em, n):
         The level just computed.
     sides : int64 ndarray
         Side codes (0 N, 1 S, 2 W, 3 E) on the global edge.
-    k, em : float
-        From :func:`mur_constants`.
+    k, em : float or ndarray (ly lx,)
+        From :func:`mur_constants`: numbers, or per-node values of the tile,
+        read at the mirror node (flat index ``(my - 1) lx + mx - 1``).
     """
     c = cur[0]
     o = 1 - c
@@ -89,7 +99,9 @@ def mur_wave_fill(phi, qw, cur, sides, k, em, n):
             new1 = phi[c, my, mx] - q1
             old1 = phi[o, my, mx] - q1o
             old0 = phi[o, gy, gx] - q1o
-            phi[c, gy, gx] = q1 + (em * old1 + k * (new1 - em * old0))
+            i = (my - 1) * lx + (mx - 1)
+            kk, e = at(k, i), at(em, i)
+            phi[c, gy, gx] = q1 + (e * old1 + kk * (new1 - e * old0))
 
 
 KIND = BoundaryKind(

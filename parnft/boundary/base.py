@@ -72,7 +72,8 @@ class BoundaryKind:
         field (e.g. diffusing population variables).
     wave_fill : numba kernel or None
         ``wave_fill(phi, qw, cur, sides, k, em, n)`` for the Wave propagator's
-        phi (``qw`` is filled first by zero-gradient); None: ``field_fill``
+        phi (``qw`` is filled first by zero-gradient; ``k``, ``em`` numbers or
+        per-node tile arrays, read at the edge node); None: ``field_fill``
         on phi with the kind's value.
     prime : numba kernel or None
         The fill of both levels at the start (the history a fill may read);

@@ -69,18 +69,20 @@ def prime_fills(spec: BoundarySpec, edges: dict, f: np.ndarray, levels, width: i
 
 
 def wave_fills(spec: BoundarySpec, edges: dict, phi: np.ndarray, qw: np.ndarray,
-               cur: np.ndarray, mur: tuple[float, float]) -> list[tuple]:
+               cur: np.ndarray, mur: tuple) -> list[tuple]:
     """``(kernel, args)`` of a Wave propagator's edge ghosts (level ``cur[0]``).
 
     Q first (zero gradient, every kind), then phi: the kind's ``wave_fill``
-    with ``mur = (k, em)`` (:func:`parnft.boundary.absorbing.mur_constants`)
-    where it has one, else its field fill.
+    with ``mur = (k, em)`` (:func:`parnft.boundary.absorbing.mur_constants`:
+    numbers, or per-node arrays of the tile where ``Range`` or ``gamma`` is
+    a map) where it has one, else its field fill.
     """
     out = []
     for kind, edge, sides in _edges_of(spec, edges):
         out.append((neumann_fill, (qw, cur, sides, 1, 0.0)))
         if kind.wave_fill is not None:
-            out.append((kind.wave_fill, (phi, qw, cur, sides, float(mur[0]), float(mur[1]))))
+            k, em = (m if isinstance(m, np.ndarray) else float(m) for m in mur)
+            out.append((kind.wave_fill, (phi, qw, cur, sides, k, em)))
         else:
             out.append((kind.field_fill, (phi, cur, sides, 1, edge.value)))
     return out

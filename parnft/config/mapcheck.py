@@ -21,6 +21,7 @@ import os
 from parnft.config import dynamics as D
 from parnft.config import maps as M
 from parnft.config import spatialcheck
+from parnft.config import wavemaps as W
 from parnft.config.spec import ModelSpec, Params
 from parnft.errors import Problem
 from parnft.model import dynamics as registry
@@ -101,9 +102,12 @@ class _Resolver:
         for pr in s.propagators:
             pre = conns[pr.index].pre if pr.index in conns else 0
             keys = supported("propagator", pr.kind)
+            rng = self.value(pr.range, pre, keys, "Range")  # Wave: its medium (wavemaps)
+            gamma = W.derived_gamma(pr, rng)  # velocity / Range, per node
+            gamma = self.value(pr.gamma, pre, keys, "gamma") if gamma is None else gamma
             props.append(dataclasses.replace(
                 pr, phi_init=self.value(pr.phi_init, pre, keys, "phi"),
-                tau=self.value(pr.tau, pre, keys, "Tau", as_list=True)))
+                tau=self.value(pr.tau, pre, keys, "Tau", as_list=True), range=rng, gamma=gamma))
         coups = []
         for cp in s.couplings:
             pre = conns[cp.index].pre if cp.index in conns else 0
@@ -128,9 +132,9 @@ def _refusal(fm: M.FieldMap, path: str, kind: str | None = None) -> Problem:
                        f"give one number (maps are accepted for the other parameters of {kind}"
                        f": {', '.join(D.map_keys(kind))}; docs/heterogeneous.md)")
     allowed = ("Population: Q; Firing (Response): Theta, Sigma, Qmax, a, b, c, d; "
-               "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau; Coupling "
-               "(Map): nu; Dynamics: every numeric parameter and <var>_0, except the "
-               "coefficients of a kind's spatial terms")
+               "Dendrite: alpha, beta, V (Integral: V); Propagator: phi, Tau (Wave: also "
+               "Range, gamma; not WaveLegacy); Coupling (Map): nu; Dynamics: every numeric "
+               "parameter and <var>_0, except the coefficients of a kind's spatial terms")
     return Problem(path, src.line, src.qkey, src.text[:60],
                    f"'{src.qkey}' cannot be a per-node map", f"give one number; maps are "
                    f"accepted for {allowed} (docs/heterogeneous.md)")
@@ -169,15 +173,16 @@ def check(spec: ModelSpec, skip, rules) -> list[Problem]:
     at any node) but once, at each node's values
     (:func:`parnft.config.spatialcheck.check`).
     """
-    lines = {}
+    lines, keyed = {}, {}
     for fm in M.maps_of(spec):
         lines.setdefault(fm.source.line, fm)
+        keyed.setdefault((fm.source.line, fm.source.qkey), fm)  # several maps on one line
     if not lines:
         return rules(spec, skip)
-    out: list[Problem] = []
+    words, out = W.courant(spec, skip)  # a Wave's medium: its Courant number per node
     for which in ("lo", "hi"):
-        for p in rules(M.at_extreme(spec, which), frozenset(skip) | {"spatial"}):
-            fm = lines.get(p.line)
+        for p in rules(M.at_extreme(spec, which), frozenset(skip) | {"spatial"} | words):
+            fm = keyed.get((p.line, p.key), lines.get(p.line))
             if fm is not None:
                 val = fm.lo if which == "lo" else fm.hi
                 node = fm.where[0 if which == "lo" else 1]

@@ -49,6 +49,7 @@ SUPPORTED = {
     ("dendrite", "Dendrite"): ("alpha", "beta", "V"),
     ("dendrite", "Integral"): ("V",),
     ("propagator", None): ("phi", "Tau"),
+    ("propagator", "Wave"): ("phi", "Tau", "Range", "gamma"),  # the medium: config.wavemaps
     ("coupling", "Map"): ("nu",),
 }
 

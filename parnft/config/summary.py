@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from parnft.config import dynamics as D
 from parnft.config import keys as K
+from parnft.config import wavemaps
 from parnft.config.checks import COURANT_LIMIT
 from parnft.config.maps import maps_of
 from parnft.config.spec import ModelSpec
@@ -73,17 +74,21 @@ def courant_numbers(spec: ModelSpec) -> dict[int, float]:
     """Courant number ``p = gamma * Range * Deltat / dx`` of each Wave/WaveLegacy propagator.
 
     ``dx`` is the Length of the presynaptic population divided by Longside
-    nodes. Only grids of more than one node are considered.
+    nodes. Only grids of more than one node are considered. With ``Range``
+    or ``gamma`` maps, the largest over the nodes (:func:`parnft.config.wavemaps.speeds`).
     """
     out: dict[int, float] = {}
     if spec.grid.nodes <= 1:
         return out
     pops = {p.index: p for p in spec.populations}
     conns = {c.index: c for c in spec.connections}
+    media = {pr.index for pr in wavemaps.mapped(spec)}
     for pr in spec.propagators:
         if pr.kind in K.WAVE_KINDS and pr.index in conns and pr.gamma and pr.range:
             dx = pops[conns[pr.index].pre].length / spec.grid.longside
-            out[pr.index] = pr.gamma * pr.range * spec.time.deltat / dx
+            gr = (float(wavemaps.speeds(pr, spec.grid.shape)[2].max()) if pr.index in media
+                  else pr.gamma * pr.range)
+            out[pr.index] = gr * spec.time.deltat / dx
     return out
 
 

@@ -6,10 +6,18 @@ exactly the code it had before), with a float64 array it is ``theta[i]``. Both
 feed the same IEEE operations in the same order (``fastmath`` is off, so no
 reciprocal or contraction differs), so a map equal everywhere gives the
 uniform model's bits. No stability bound of its own.
+
+:func:`nodal_exp` is the host-side companion for constants that need an
+exponential (the Wave's ``exp(-gamma dt)``): libm's ``exp`` of each node's
+value, as ``math.exp`` gives the scalar path (numpy's vectorised ``exp`` may
+round differently in the last bit).
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -29,3 +37,23 @@ def _at(p, i):
     def same(p, i):
         return p
     return same
+
+
+def nodal_exp(x):
+    """``math.exp(x)`` of a number, or of every element of a float64 array (same shape).
+
+    Parameters
+    ----------
+    x : float or ndarray
+
+    Returns
+    -------
+    float or ndarray
+        Each element exactly ``math.exp`` of the element (libm), so a
+        per-node constant equals the scalar constant of the same value, bit
+        for bit.
+    """
+    if isinstance(x, np.ndarray):
+        flat = [math.exp(v) for v in x.ravel().tolist()]
+        return np.array(flat, dtype=np.float64).reshape(x.shape)
+    return math.exp(x)

@@ -1,14 +1,27 @@
 """Damped wave propagator kernels on a ghosted tile.
 
-The propagator field obeys
+The propagator field obeys, at each node i,
 
-    (1/gamma^2 d^2/dt^2 + 2/gamma d/dt + 1 - r^2 nabla^2) phi = Q(t - tau)
+    (1/gamma_i^2 d^2/dt^2 + 2/gamma_i d/dt + 1 - r_i^2 nabla^2) phi = Q(t - tau_i)
 
-With u = phi e^{gamma t}, w = Q e^{gamma t} this is u_tt = gamma^2 r^2 nabla^2 u
-+ gamma^2 w, discretised by second-order central differences in time, the
-5-point Laplacian in space and a Numerov-like average of the source over three
-time levels (Rennie 2001, eq. A.16). It is second order in dx and dt and stable
-for the Courant number p = gamma r dt / dx <= 1/sqrt(2).
+with the node's own damping rate gamma_i and range r_i (one number for the
+whole sheet, or a per-node map: ``docs/heterogeneous.md``). With a map this
+is the non-conservative local form: the Laplacian of phi is taken as is,
+scaled by r_i^2 at the node (not div(r^2 grad phi)), so a wave crossing from
+one medium into another sees each node's own coefficients. With
+u = phi e^{gamma_i t}, w = Q e^{gamma_i t} it is u_tt = gamma_i^2 r_i^2
+nabla^2 u + gamma_i^2 w at node i, discretised by second-order central
+differences in time, the 5-point Laplacian in space and a Numerov-like average
+of the source over three time levels (Rennie 2001, eq. A.16). It is second
+order in dx and dt; for one medium it is stable for the Courant number
+p = gamma r dt / dx <= 1/sqrt(2), and with maps the bound is required at
+every node, p_i = gamma_i r_i dt / dx <= 1/sqrt(2) (the frozen-coefficient,
+local von Neumann condition: the validation checks the maximum over nodes).
+
+The scheme's constants (:func:`wave5_constants`) are floats for a uniform
+medium or per-node ``(ly*lx,)`` arrays; the kernels read them with
+:func:`parnft.kernels.nodal.at`, so floats compile to exactly the code they had
+before and a map equal everywhere gives the uniform bits.
 
 State: ``phi`` and ``qw`` of shape (2, ly+2, lx+2) hold the two most recent
 time levels of phi and of the source; ``cur[0]`` is the index of level n. After
@@ -23,13 +36,31 @@ import math
 from numba import uint64
 
 from . import inline, kernel
+from .nodal import at, nodal_exp
 
 
-def wave5_constants(dt: float, dx: float, range_: float, gamma: float):
+def wave5_constants(dt: float, dx: float, range_, gamma):
     """Return ``(p2, dfact, c10, c2, em, ep)`` of the 5-point scheme.
 
     The association order is NFTsim's: dfact = ((dt*dt/12)*gamma)*gamma,
     p2 = ((((dt*dt)/(dx*dx))*r)*r*gamma)*gamma.
+
+    Parameters
+    ----------
+    dt, dx : float
+        Time step [s] and grid spacing [m].
+    range_, gamma : float or ndarray
+        Range r [m] and damping rate gamma [1/s]: numbers, or this tile's
+        per-node values (flat float64 arrays).
+
+    Returns
+    -------
+    tuple
+        Each constant a float, or a per-node array where it depends on a map
+        (p2, c10, c2 on r and gamma; dfact, em, ep on gamma only). Element
+        for element the same IEEE operations as the scalar formula (``em`` and
+        ``ep`` by libm's ``exp``, :func:`parnft.kernels.nodal.nodal_exp`), so
+        equal values give equal bits.
     """
     a = dt * dt / 12.0
     dfact = a * gamma * gamma
@@ -37,8 +68,8 @@ def wave5_constants(dt: float, dx: float, range_: float, gamma: float):
     p2 = b * range_ * range_ * gamma * gamma
     c10 = 10.0 - 4.0 * p2
     c2 = 2.0 - 4.0 * p2
-    em = math.exp(-dt * gamma)
-    ep = math.exp(dt * gamma)
+    em = nodal_exp(-dt * gamma)
+    ep = nodal_exp(dt * gamma)
     return p2, dfact, c10, c2, em, ep
 
 
@@ -46,6 +77,8 @@ def wave9_constants(dt: float, dx: float, range_: float, gamma: float):
     """Return ``(p2, dfact, a10, b, c2, e2)`` of the legacy 9-point scheme.
 
     a10 = (10 - 3 p2) e1, b = (e1 * 0.5) p2, c2 = (2 - 3 p2) e1, e2 = exp(-2 dt gamma).
+    Numbers only: ``WaveLegacy`` keeps one medium (its Range and gamma may not
+    be per-node maps).
     """
     a = dt * dt / 12.0
     dfact = a * gamma * gamma
@@ -76,7 +109,8 @@ def wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, 
     contiguous history row and each grid row is a branch-free loop that LLVM
     vectorises. Column indices are unsigned (so numba emits no negative-index
     wrap checks, which would stop the vectorisation); arrays are indexed
-    directly, since views would cost reference counting.
+    directly, since views would cost reference counting. ``p2 .. ep`` are
+    floats or per-node arrays, read at node ``i`` by :func:`at`.
     """
     c = cur[0]
     o = 1 - c
@@ -97,8 +131,11 @@ def wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, 
                 qn1 = hist[j, i]
                 sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, xm]) + phi[c, y, xp]
                 sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, xm]) + qw[c, y, xp]
-                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em)) + (p2 * sq))
-                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                p2i, emi = at(p2, i), at(em, i)
+                d = at(dfact, i) * ((((at(c10, i) * qw[c, y, x]) + (qn1 * at(ep, i)))
+                                     + (qw[o, y, x] * emi)) + (p2i * sq))
+                val = emi * ((((at(c2, i) * phi[c, y, x]) + (p2i * sphi)) - (phi[o, y, x] * emi))
+                             + d)
                 phi[o, y, x] = val
                 qw[o, y, x] = qn1
                 phi_out[i] = val
@@ -115,9 +152,11 @@ def wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, tau0, p2, dfact, c10, c2, 
                 qn1 = hist[j, i]
                 sphi = ((phi[c, y - 1, x] + phi[c, y + 1, x]) + phi[c, y, xm]) + phi[c, y, xp]
                 sq = ((qw[c, y - 1, x] + qw[c, y + 1, x]) + qw[c, y, xm]) + qw[c, y, xp]
-                d = dfact * ((((c10 * qw[c, y, x]) + (qn1 * ep)) + (qw[o, y, x] * em))
-                             + (p2 * sq))
-                val = em * ((((c2 * phi[c, y, x]) + (p2 * sphi)) - (phi[o, y, x] * em)) + d)
+                p2i, emi = at(p2, i), at(em, i)
+                d = at(dfact, i) * ((((at(c10, i) * qw[c, y, x]) + (qn1 * at(ep, i)))
+                                     + (qw[o, y, x] * emi)) + (p2i * sq))
+                val = emi * ((((at(c2, i) * phi[c, y, x]) + (p2i * sphi)) - (phi[o, y, x] * emi))
+                             + d)
                 phi[o, y, x] = val
                 qw[o, y, x] = qn1
                 phi_out[i] = val
@@ -130,8 +169,9 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
     phi^{n+1}_c = em*( ((c2 phi^n_c + p2 S_phi) - em phi^{n-1}_c) + D ),
     D = dfact*( ((c10 Q^n_c + ep Q^{n+1}_c) + em Q^{n-1}_c) + p2 S_Q ),
     S = ((N + S) + W) + E over the four neighbours at level n and
-    Q^{n+1} = hist[(ptr - tau) mod H] the delayed presynaptic rate.
-    Stable for p = sqrt(p2) <= 1/sqrt(2).
+    Q^{n+1} = hist[(ptr - tau) mod H] the delayed presynaptic rate, each
+    constant that of the node (c) where it is per node. Stable for
+    p = sqrt(p2) <= 1/sqrt(2) at every node.
 
     Parameters
     ----------
@@ -145,6 +185,8 @@ def wave5_step(phi, qw, cur, phi_out, hist, ptr, tau, p2, dfact, c10, c2, em, ep
         Presynaptic firing-rate ring buffer; ``ptr[0]`` is the newest slot.
     tau : int64 ndarray (ly*lx,)
         Delay in steps per node (checked for uniformity each call).
+    p2, dfact, c10, c2, em, ep : float or ndarray (ly*lx,)
+        From :func:`wave5_constants`: numbers, or per-node values.
     """
     wave5_rows(phi, qw, cur, phi_out, hist, ptr, tau, uniform_delay(tau), p2, dfact, c10, c2,
                em, ep, 0, phi.shape[1] - 2, 0, phi.shape[2] - 2)

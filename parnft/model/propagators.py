@@ -7,6 +7,7 @@ import numpy as np
 from ..boundary.absorbing import mur_constants
 from ..boundary.calls import history_sides, load_ghosts, prime_fills, save_ghosts, wave_fills
 from ..config.spec import PropagatorSpec
+from ..errors import ConfigError
 from ..kernels.delay import map_step, map_step_nodes
 from ..kernels.ode import (
     harmonic_integral_step,
@@ -120,15 +121,24 @@ class HarmonicIntegral(Harmonic):
 class Wave(Propagator):
     """2D damped wave equation, explicit 5-point scheme on the ghosted tile.
 
-    (1/gamma^2 d2/dt2 + 2/gamma d/dt + 1 - r^2 nabla^2) phi = Q_pre(t - tau).
-    On a one-node grid NFTsim replaces it by :class:`Harmonic` (see
-    :func:`make_propagator`). Correct on rectangular grids (NFTsim is not,
-    STUDY.md section 9.1).
+    (1/gamma^2 d2/dt2 + 2/gamma d/dt + 1 - r^2 nabla^2) phi = Q_pre(t - tau),
+    with ``Range`` r and ``gamma`` numbers or per-node maps (then each node
+    has its own, in the local non-conservative form of
+    :mod:`parnft.kernels.wave`; the scheme's constants and Mur's edge
+    constants become per-node arrays). On a one-node grid NFTsim replaces it
+    by :class:`Harmonic` (see :func:`make_propagator`). Correct on
+    rectangular grids (NFTsim is not, STUDY.md section 9.1).
     """
 
     corners = False
-    #: both time levels of phi and Q, and which one is current
-    checkpoint_arrays = {"buf_phi": "ghosted", "buf_q": "ghosted", "cur": "tile"}
+    #: both time levels of phi and Q, and which one is current; r and gamma are
+    #: this tile's values of a map (or numbers), rebuilt from the config
+    checkpoint_arrays = {"buf_phi": "ghosted", "buf_q": "ghosted", "cur": "tile",
+                         "range": "param", "gamma": "param"}
+    #: Names of :meth:`constants` (per-node ones are registered under them).
+    constant_names = ("p2", "dfact", "c10", "c2", "em", "ep")
+    #: True when the kernels take per-node constants (Range and gamma maps).
+    nodal_media = True
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         super().__init__(spec, ctx)
@@ -136,19 +146,37 @@ class Wave(Propagator):
         self.buf_q = ctx.ghosted(2, self.pre.q_init)
         self.cur = np.zeros(1, dtype=np.int64)
         self.dx = ctx.dx(self.pre.index)
-        self.range = float(spec.range)
-        self.gamma = float(spec.gamma)
+        # numbers, or this tile's per-node values of a map
+        self.range = ctx.nodal(spec.range)
+        self.gamma = ctx.nodal(spec.gamma)
+        if not self.nodal_media and not (isinstance(self.range, float)
+                                         and isinstance(self.gamma, float)):
+            raise ConfigError(f"Propagator {spec.index}: {type(self).__name__} takes one Range "
+                              "and one gamma (no per-node maps); use the Wave kind for a "
+                              "medium that varies (docs/heterogeneous.md)")
+        owner = f"propagator.{spec.index}"
+        #: The scheme's constants and Mur's ``(k, em)``: floats, or per-node
+        #: arrays (registered as params, so a checkpoint knows them) for maps.
+        self.scheme = tuple(_param(ctx, owner, name, v)
+                            for name, v in zip(self.constant_names, self.constants(),
+                                               strict=True))
+        self.mur = tuple(_param(ctx, owner, name, v) for name, v in
+                         zip(("mur_k", "mur_em"), self.mur_constants(), strict=True))
         #: Edge ghosts that carry history (Mur's, ``ghost_history``) as per-node state
         #: (the node next to each ghost cell), by level and side; set only at a checkpoint.
         self.edge_ghosts = {
-            (lev, s): ctx.alloc(f"propagator.{spec.index}", f"edge_ghost_{lev}{'NSWE'[s]}")
+            (lev, s): ctx.alloc(owner, f"edge_ghost_{lev}{'NSWE'[s]}")
             for lev in (0, 1) for s in history_sides(ctx.spec.grid.boundary)}
         self._history_sides: tuple = ()
         self._edge_fills: list = []
 
     def constants(self) -> tuple:
-        """Scheme constants after the delay arguments."""
+        """Scheme constants after the delay arguments (floats or per-node arrays)."""
         return wave5_constants(self.dt, self.dx, self.range, self.gamma)
+
+    def mur_constants(self) -> tuple:
+        """``(k, em)`` of Mur's absorbing fill (floats or per-node arrays)."""
+        return mur_constants(self.dt, self.dx, self.range, self.gamma)
 
     kernel = staticmethod(wave5_step)
     rows_kernel = staticmethod(wave5_step_rows)
@@ -158,13 +186,12 @@ class Wave(Propagator):
     def rows_args(self) -> tuple:
         """Arguments of :attr:`rows_kernel` (the uniform delay precomputed)."""
         return ((self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args()
-                + (self.uniform_tau(),) + tuple(self.constants()))
+                + (self.uniform_tau(),) + self.scheme)
 
     def calls(self, stage: str) -> list[Call]:
         if stage != "propagator":
             return []
-        args = (self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args() \
-            + tuple(self.constants())
+        args = (self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args() + self.scheme
         rows = self.rows_args()
         return [Call(self.kernel, args,
                      Ranged(self.rows_kernel, rows, unit="rows",
@@ -176,17 +203,27 @@ class Wave(Propagator):
 
     def boundary_fills(self, boundary, edges) -> list[Call]:
         """Q by zero gradient, then phi by each edge's kind (Mur for ``absorbing``)."""
-        mur = mur_constants(self.dt, self.dx, self.range, self.gamma)
         mine = {int(s) for sides in edges.values() for s in sides}
         self._history_sides = tuple(sorted({s for _, s in self.edge_ghosts if s in mine}))
-        self._edge_fills = [Call(k, args) for k, args in
-                            wave_fills(boundary, edges, self.buf_phi, self.buf_q, self.cur, mur)]
+        self._edge_fills = [Call(k, args) for k, args in wave_fills(
+            boundary, edges, self.buf_phi, self.buf_q, self.cur, self.mur)]
         return self._edge_fills
 
     def boundary_primes(self, boundary, edges) -> list[Call]:
-        """Both levels of phi and Q (the previous level is what Mur's fill reads)."""
+        """Both levels of phi and Q (the previous level is what Mur's fill reads), then
+        the edge fills of the current level once (:meth:`boundary_fills`, called first).
+
+        The overlap loop runs the edge fills of level n after its halo wait, before the
+        frame of step n + 1, so at step 1 on the initial level too; the serial and
+        blocking loops run them after each step. Running them once here gives every
+        mode the same initial ghosts (they are idempotent). With a steady initial
+        phi = Q Mur's ghost equals the primed one bit for bit; with a ``phi:`` map
+        (phi != Q at an absorbing edge) it does not, and 3 ranks in overlap mode
+        differed from 1 rank before.
+        """
         return [Call(k, args) for f, zero in ((self.buf_q, True), (self.buf_phi, False))
-                for k, args in prime_fills(boundary, edges, f, (0, 1), zero_gradient=zero)]
+                for k, args in prime_fills(boundary, edges, f, (0, 1), zero_gradient=zero)] \
+            + list(self._edge_fills)
 
     def before_checkpoint(self) -> None:
         """Copy this tile's history-carrying edge ghosts, both levels, to :attr:`edge_ghosts`.
@@ -219,6 +256,8 @@ class WaveLegacy(Wave):
     """NFTsim's older 9-point wave scheme, kept for published results."""
 
     corners = True
+    constant_names = ("dfact", "a10", "b", "c2", "e2")
+    nodal_media = False
     kernel = staticmethod(wave9_step)
     rows_kernel = staticmethod(wave9_step_rows)
     inner_kernel = staticmethod(wave9_step_inner)
@@ -226,11 +265,20 @@ class WaveLegacy(Wave):
 
     def rows_args(self) -> tuple:
         return ((self.buf_phi, self.buf_q, self.cur, self.phi) + self._delay_args()
-                + tuple(self.constants()))
+                + self.scheme)
 
     def constants(self) -> tuple:
         p2, dfact, a10, b, c2, e2 = wave9_constants(self.dt, self.dx, self.range, self.gamma)
         return (dfact, a10, b, c2, e2)
+
+
+def _param(ctx: Context, owner: str, name: str, value):
+    """``value`` as the kernels take it: a float, or a per-node array registered as a param."""
+    if not isinstance(value, np.ndarray):
+        return float(value)
+    arr = ctx.alloc(owner, name, role="param")
+    arr[:] = value
+    return arr
 
 
 class Shared(Component):
@@ -263,8 +311,10 @@ def share_key(spec: PropagatorSpec, ctx: Context, cls) -> tuple | None:
     if not getattr(cls, "shareable", False):
         return None
     pre = ctx.spec.connections[spec.index - 1].pre
+    # a map compares as its minimum (a float): its source tells two maps apart
     return (cls, pre, spec.phi_init, getattr(spec.phi_init, "source", None), tuple(spec.tau),
-            spec.range, spec.gamma, spec.velocity, getattr(spec, "source", None))
+            spec.range, getattr(spec.range, "source", None), spec.gamma,
+            getattr(spec.gamma, "source", None), spec.velocity, getattr(spec, "source", None))
 
 
 def make_propagator(spec: PropagatorSpec, ctx: Context, cls) -> Propagator | Shared:

@@ -162,7 +162,9 @@ def test_spreading_fields_on_bounded_edges_same_at_any_rank_count(shared_dir, na
 
 
 #: Per-node maps of every source (HDF5 file, .npy, expression, node list) on an uneven
-#: 10 x 7 sheet, then a second run starting from the first run's last sample.
+#: 10 x 7 sheet, a Wave's Range and gamma among them, then a second run starting from
+#: the first run's last sample, and the first on absorbing x edges (Mur's per-node
+#: constants at the edge nodes of every tile).
 MAP_GRID = (10, 7)
 
 
@@ -173,12 +175,17 @@ def _map_texts(folder: str) -> dict:
     n = MAP_GRID[0] * MAP_GRID[1]
     maps = {"Theta": "map(maps.h5 /theta)", "Q": "map(q.npy)",
             "Sigma": "expr(0.0038 * (1 + 0.2 * exp(-((x - Lx/2)**2 + (y - Ly/2)**2) / 0.002)))",
-            "alpha": " ".join(str(80 + (k % 7)) for k in range(n)), "phi": "expr(5 + 20 * y)"}
+            "alpha": " ".join(str(80 + (k % 7)) for k in range(n)), "phi": "expr(5 + 20 * y)",
+            "Range": "expr(0.08 + 0.03 * (x > Lx/2) + 0.01 * (y > Ly/3))",
+            "gamma": " ".join(str(100 + 10 * (k % 3)) for k in range(n))}
     first = sheet(MAP_GRID, **maps)
     second = sheet(MAP_GRID, **dict(maps, Q="map(first-1.h5 pop.1.q)",
                                     V="map(first-1.h5 dendrite.1.v)",
                                     phi="map(first-1.h5 propagator.1.phi)"))
-    return {"first": first, "second": second}
+    grid = f"Longside nodes: {MAP_GRID[1]}\n"
+    edges = first.replace(grid, grid + "Boundary: x absorbing y neumann\n")
+    assert edges != first
+    return {"first": first, "second": second, "edges": edges}
 
 
 @pytest.mark.mpi(min_size=2)
