@@ -19,6 +19,7 @@ import time as _time
 import numpy as np
 
 from .kernels.wave import wave_fill_periodic
+from .model.base import STAGES, GhostFill
 from .model.state import after_restore, canonicalize, model_state
 
 log = logging.getLogger("parnft")
@@ -58,13 +59,15 @@ class Restartable:
             self._compile()
             solver = [a for t in self.outputs.traces for a in (t.buf, t.idx)]
             solver.append(self.outputs.tsteps)
-            for obj in (self._halo, self._gather):
+            for obj in (self._halo, self._gather, *self._fill_halos.values()):
                 for v in (vars(obj).values() if obj is not None else ()):
                     items = v if isinstance(v, (list, tuple)) else [v]
                     solver += [a for a in items if isinstance(a, np.ndarray)]
             # the edge fills' constant side lists (parnft.boundary.calls); their fields
             # are the model's own arrays, classified by the registry
-            solver += [a for c in self.fills + self._primes for a in c.args
+            edge_calls = [e for c in self.stage_calls(STAGES[:-1]) if isinstance(c, GhostFill)
+                          for e in c.edges]
+            solver += [a for c in self.fills + self._primes + edge_calls for a in c.args
                        if isinstance(a, np.ndarray) and a.dtype.kind in "iu"]
             loop = [a for lp in self._loops for a in lp.arrays]
             self._state = model_state(self.ctx, loop, solver)

@@ -31,6 +31,8 @@ DETERMINISTIC = ["test/numerical/e-cortical.conf", "test/numerical/eirs-coupling
 NOISE = ["test/numerical/stimulus-white-square-grid.conf", "test/numerical/e-erps.conf"]
 PLASTIC = ["configs/Plasticity/bcm.conf"]
 ROSETTA = ["configs/rosetta/wilson-cowan.conf", "configs/rosetta/jansen-rit.conf"]
+#: A kind whose state spreads (stage arrays and mid-step ghost fills, issue 14).
+SPREADING = ["configs/fields/cgle.conf"]
 
 
 def variant(name: str, extra_steps: int = 60) -> tuple[str, int]:
@@ -44,7 +46,8 @@ def variant(name: str, extra_steps: int = 60) -> tuple[str, int]:
     """
     from parnft.config import read_config
 
-    path = REPO / name if name.startswith("configs/rosetta") else nftsim_ref(name)
+    path = REPO / name if name.startswith(("configs/rosetta", "configs/fields")) \
+        else nftsim_ref(name)
     spec = read_config(str(path))
     dt = spec.time.deltat
     tau = max((max(p.tau) for p in spec.propagators), default=0.0)

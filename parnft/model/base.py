@@ -121,6 +121,8 @@ class GhostFill:
     fields: tuple
     halo: Any = None
     edges: list = field(default_factory=list)
+    #: the stage arrays and their level indices: filled here, never saved
+    checkpoint_arrays = {"fields": "scratch"}
     #: Like a :class:`Call` without a strip form (it runs alone, whole).
     ranged = None
 

@@ -41,7 +41,8 @@ class Dendrite(Component):
     Outputs ``V``.
     """
 
-    checkpoint_arrays = {"dv": "nodes"}
+    checkpoint_arrays = {"dv": "nodes", "alpha": "param", "beta": "param", "f": "param",
+                         "g": "param"}
 
     def __init__(self, spec: DendriteSpec, ctx: Context, v: np.ndarray, coupling):
         self.spec = spec
@@ -54,6 +55,9 @@ class Dendrite(Component):
         # numbers, or per-node tile arrays of a map (the kernels take either)
         self.alpha = ctx.nodal(spec.alpha)
         self.beta = ctx.nodal(spec.beta)
+        #: the ODE's coefficients 1/alpha + 1/beta and alpha beta (numbers, or per node)
+        self.f = 1.0 / self.alpha + 1.0 / self.beta
+        self.g = self.alpha * self.beta
         self.fields = {"V": self.v}
         # P = nu phi with one constant nu: formed in the dendrite kernel (same bits),
         # so no drive array is written and read back each step
@@ -63,8 +67,7 @@ class Dendrite(Component):
     def calls(self, stage: str) -> list[Call]:
         if stage != "population":
             return []
-        f = 1.0 / self.alpha + 1.0 / self.beta
-        g = self.alpha * self.beta
+        f, g = self.f, self.g
         if self.folded is not None:
             nu, phi = self.folded
             args = (self.v, self.dv, nu, phi, f, g, self.dt)

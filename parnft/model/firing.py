@@ -26,6 +26,9 @@ class FiringResponse(Component):
     Outputs ``V`` (the soma potential).
     """
 
+    #: the kernels and their parameters: numbers, or the tiles of per-node maps
+    checkpoint_arrays = {"_call": "param"}
+
     def __init__(self, spec: FiringSpec, pop, ctx: Context):
         self.pop = pop
         p = spec.params

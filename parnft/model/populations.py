@@ -41,6 +41,9 @@ class Population(Component):
     slot, which then is Q).
     """
 
+    #: the initial rate (a number, or a per-node map's tile): rebuilt from the config
+    checkpoint_arrays = {"q_init": "param"}
+
     def __init__(self, spec: PopulationSpec, ctx: Context, q_init: float | None = None):
         self.spec = spec
         self.index = spec.index

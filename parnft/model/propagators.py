@@ -43,7 +43,7 @@ class Propagator(Component):
     #: phi (:func:`make_propagator` then builds the second as :class:`Shared`).
     #: A new kind that reads anything else sets it False.
     shareable = True
-    checkpoint_arrays = {"phi": "nodes", "tau": "param"}
+    checkpoint_arrays = {"phi": "nodes", "tau": "param", "phi_init": "param"}
 
     def __init__(self, spec: PropagatorSpec, ctx: Context):
         self.spec = spec

@@ -93,7 +93,7 @@ class DynamicsSoma(Component):
     ctx : Context
     """
 
-    checkpoint_arrays = {"chan": "param"}
+    checkpoint_arrays = {"chan": "param", "params": "param"}
 
     def __init__(self, spec: DynamicsSpec, pop, ctx: Context):
         self.kind, self.params, init = nodal_values(spec, ctx)
@@ -143,6 +143,9 @@ class _SpatialStages:
     spatial coefficients (the parameters the declared terms read) must be
     numbers (the config refuses maps on them, :func:`parnft.config.dynamics.map_keys`).
     """
+
+    #: the stage states: rewritten from the state (load) and filled before every read
+    checkpoint_arrays = {"ya": "scratch", "yb": "scratch"}
 
     def __init__(self, soma: DynamicsSoma, values: dict, ctx: Context, owner: str,
                  nodal: bool = False):

@@ -10,7 +10,8 @@ next (``docs/checkpoint.md``). Two sources say which arrays those are:
   :attr:`~parnft.model.base.Component.checkpoint_arrays` (merged over the
   class hierarchy): attribute name -> one of :data:`SAVED` (state, saved in
   that layout) or :data:`NOT_SAVED` (rebuilt from the config, or overwritten
-  before it is read).
+  before it is read); for a list or tuple attribute the role applies to every
+  array in it (a kernel's argument tuple of per-node parameter maps).
 
 :func:`model_state` walks every component's attributes (sub-objects such as
 dendrites, firing responses and stimulus series included) and every array the
@@ -180,8 +181,18 @@ class _Walk:
                     self.classify(where, value, decl[attr])
                 else:
                     self.loose.append((f"{type(obj).__name__}.{attr} ({where})", value))
+            elif attr in decl and isinstance(value, (list, tuple)):
+                self.every(where, value, decl[attr])  # e.g. a kernel's argument tuple
             else:
                 self.nested(where, value)
+
+    def every(self, path: str, value, kind: str) -> None:
+        """Classify every array in the (nested) list or tuple ``value`` as ``kind``."""
+        for k, v in enumerate(value):
+            if isinstance(v, np.ndarray):
+                self.classify(f"{path}.{k}", v, kind)
+            elif isinstance(v, (list, tuple)):
+                self.every(f"{path}.{k}", v, kind)
 
     def nested(self, path: str, value) -> None:
         if isinstance(value, np.ndarray):

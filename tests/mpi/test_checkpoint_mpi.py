@@ -24,6 +24,7 @@ from tests.checkpoint_tools import (
     NOISE,
     PLASTIC,
     ROSETTA,
+    SPREADING,
     assert_same_files,
     resume,
     split_point,
@@ -36,7 +37,7 @@ from tests.mpi.test_rank_sweep import on_root
 #: A Wave model, white noise from both generators, a plastic coupling, a rosetta kind
 #: (the other regression configs restart exactly at one rank: tests/unit/test_checkpoint.py).
 CASES = [(DETERMINISTIC[0], "counter"), (NOISE[0], "counter"), (NOISE[0], "nftsim"),
-         (PLASTIC[0], "counter"), (ROSETTA[1], "counter")]
+         (PLASTIC[0], "counter"), (ROSETTA[1], "counter"), (SPREADING[0], "counter")]
 
 
 def _copy(src: str, dst: str) -> None:

@@ -30,6 +30,7 @@ from tests.checkpoint_tools import (
     NOISE,
     PLASTIC,
     ROSETTA,
+    SPREADING,
     assert_same_files,
     flip_byte,
     resume,
@@ -39,8 +40,9 @@ from tests.checkpoint_tools import (
     varies_after,
     write,
 )
+from tests.refdata import REPO
 
-CASES = [(n, "counter") for n in DETERMINISTIC + PLASTIC + ROSETTA] + \
+CASES = [(n, "counter") for n in DETERMINISTIC + PLASTIC + ROSETTA + SPREADING] + \
     [(n, rng) for n in NOISE for rng in ("counter", "nftsim")]
 
 
@@ -204,4 +206,42 @@ def test_exact_restart_with_absorbing_edges(tmp_path, boundary, sides):
         saved = [k for k in f["state"]["propagator.1"] if k.startswith("edge_ghost_")]
         assert sorted(saved) == sorted(f"edge_ghost_{lev}{s}" for lev in (0, 1) for s in sides)
         assert all(np.abs(f["state/propagator.1"][k][()]).max() > 0 for k in saved)
+    assert assert_same_files(resume(conf, out), ref) > 0
+
+
+@pytest.mark.timeout(120)
+def test_exact_restart_with_per_node_maps(tmp_path):
+    """Maps of every kind of component (firing, dendrite, rate, phi, Range, gamma, nu, Tau):
+    their tiles are parameters rebuilt from the config, the state around them is saved."""
+    from tests.heterogeneous import sheet, write_maps
+
+    write_maps(str(tmp_path), (7, 10))
+    n = 70
+    text = sheet((7, 10), time=9e-3, Theta="map(maps.h5 /theta)", Q="map(q.npy)",
+                 Sigma="expr(0.0038 * (1 + 0.2 * exp(-((x - Lx/2)**2) / 0.002)))",
+                 alpha=" ".join(str(80 + (k % 7)) for k in range(n)), phi="expr(5 + 20 * y)",
+                 Range="expr(0.06 + 0.04 * x / Lx)", gamma=" ".join(str(90 + (k % 5))
+                                                                    for k in range(n)),
+                 nu="expr(1e-4 * (1 + 0.1 * y / Ly))",
+                 Tau=" ".join(str((2 + k % 3) * 1e-4) for k in range(n)))
+    conf = write(tmp_path / "m.conf", text)
+    ref, _ = run(conf, str(tmp_path / "ref.h5"), progress=False)
+    out = str(tmp_path / "r.h5")
+    stop_at(conf, out, 47)
+    assert assert_same_files(resume(conf, out), ref) > 0
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", ["stuart-landau", "cgle"])
+def test_exact_restart_with_dynamics_parameter_maps(tmp_path, name):
+    """Per-node alpha of a local (Stuart-Landau) and a spreading (CGLE) kind."""
+    folder = "rosetta" if name == "stuart-landau" else "fields"
+    text = open(os.path.join(REPO, "configs", folder, f"{name}.conf")).read()
+    text = text.replace("alpha: 10 ", "alpha: expr(8 + 4 * x / Lx) ")
+    text = text.replace("Time: 0.5 ", "Time: 0.01 ").replace("Time: 0.4 ", "Time: 0.01 ")
+    assert "expr(8" in text and "Time: 0.01 " in text
+    conf = write(tmp_path / "m.conf", text)
+    ref, _ = run(conf, str(tmp_path / "ref.h5"), progress=False)
+    out = str(tmp_path / "r.h5")
+    stop_at(conf, out, 53)
     assert assert_same_files(resume(conf, out), ref) > 0
