@@ -160,8 +160,9 @@ def register(sub) -> None:
     c.add_argument("--checkpoint-every", default="15min", metavar="N|TIME",
                    help="parnft run --checkpoint-every (default 15min)")
     c.add_argument("--signal", default="USR1@180", metavar="[B:]SIG@SECONDS",
-                   help="#SBATCH --signal: checkpoint and stop this long before the limit, "
-                   "then requeue (default USR1@180)")
+                   help="#SBATCH --signal=B:SIG@SECONDS: the script gets SIG (USR1, TERM, "
+                   "INT or XCPU) this long before the limit and passes it on to the ranks, "
+                   "which checkpoint and stop; then it requeues (default USR1@180)")
     s = r.add_argument_group("series and sweeps")
     s.add_argument("--ranks", help="rank counts of strong/weak, e.g. 1,2,4 (default: "
                    "powers of two up to all tasks)")

@@ -21,15 +21,12 @@ from pathlib import Path
 from parnft.errors import ConfigError
 
 from . import sweep as sw
+from .sbatch import TIME, limit_seconds, parse_signal
 
 KINDS = ("single", "strong", "weak", "sweep", "run")
-#: sbatch --signal: [B:]SIG[@SECONDS].
-_SIGNAL = re.compile(r"^(B:)?(USR1|USR2|TERM|INT|SIGUSR1|SIGUSR2|SIGTERM|SIGINT|\d+)(@\d+)?$")
 LAUNCHERS = ("srun", "mpirun")
 #: How a sweep runs: a job array (one task per row) or one ensemble job (``parnft sweep``).
 MODES = ("array", "ensemble")
-#: sbatch --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
-_TIME = re.compile(r"^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+(:\d{1,2}){0,2})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
@@ -46,7 +43,7 @@ class JobOptions:
     Attributes
     ----------
     kind : str
-        ``single``, ``strong``, ``weak`` or ``sweep``.
+        ``single``, ``strong``, ``weak``, ``sweep`` or ``run``.
     configs : list of str
         ``.conf`` files (a sweep takes exactly one, its base config).
     nodes, tasks_per_node : int
@@ -101,7 +98,9 @@ class JobOptions:
     checkpoint_every, signal : str
         A ``run`` job (one long ``parnft run`` across allocations): its
         ``--checkpoint-every`` and the ``#SBATCH --signal`` that asks it to
-        checkpoint and stop before the limit (docs/checkpoint.md).
+        checkpoint and stop before the limit, ``[B:]SIG[@SECONDS]``
+        (:func:`parnft.jobs.sbatch.parse_signal`; rendered with ``B:``, the
+        script passes the signal on; docs/checkpoint.md).
     """
 
     kind: str
@@ -157,7 +156,7 @@ def _check_basic(o: JobOptions) -> None:
                    ("--repeat", o.repeat)):
         if not isinstance(v, int) or v < 1:
             raise _fail(opt, v, "must be a positive integer", "e.g. 1, 2, 16")
-    if not _TIME.match(o.time_limit or ""):
+    if not TIME.match(o.time_limit or ""):
         raise _fail("--time-limit", o.time_limit, "not a SLURM time",
                     "use MINUTES, HH:MM:SS or D-HH:MM:SS, e.g. 00:30:00")
     for opt, v in (("--partition", o.partition), ("--account", o.account),
@@ -193,9 +192,12 @@ def _check_basic(o: JobOptions) -> None:
             raise _fail("CONF", " ".join(o.configs), "a run job takes exactly one config",
                         "render one run job per config")
         parse_interval(o.checkpoint_every)
-        if not _SIGNAL.match(o.signal):
-            raise _fail("--signal", o.signal, "not an sbatch --signal value",
-                        "give [B:]SIG[@SECONDS], e.g. USR1@180")
+        lead = parse_signal(o.signal)[1]
+        if lead >= limit_seconds(o.time_limit):
+            raise _fail("--signal", o.signal, f"the warning would come {lead} s before a "
+                        f"time limit of {o.time_limit}, i.e. at the start of every "
+                        "allocation, so the run would never advance",
+                        "give a lead time well below --time-limit")
     if o.kind != "sweep" and (o.sweep or o.params):
         raise _fail("--sweep/--params", " ".join(o.sweep) or o.params,
                     f"only a sweep job takes them, not {o.kind}", "use KIND sweep")
@@ -399,7 +401,8 @@ def command_line(o: JobOptions) -> str:
              "procs": "--procs", "halo": "--halo", "label": "--label",
              "nodes_per_rank": "--nodes-per-rank", "params": "--params",
              "array_limit": "--array-limit", "workdir": "--workdir", "mode": "--mode",
-             "ranks_per_member": "--ranks-per-member"}
+             "ranks_per_member": "--ranks-per-member",
+             "checkpoint_every": "--checkpoint-every", "signal": "--signal"}
     default = JobOptions(o.kind, o.configs)
     for name, flag in flags.items():
         v = getattr(o, name)

@@ -15,6 +15,7 @@ import shlex
 from pathlib import Path
 
 from .options import JobOptions, check, command_line, default_parnft
+from .sbatch import parse_signal
 from .sweep import format_table
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -108,8 +109,11 @@ def render(o: JobOptions, command: str | None = None) -> str:
     if o.kind == "sweep" and not ensemble:
         limit = f"%{o.array_limit}" if o.array_limit else ""
         lines.append(f"#SBATCH --array=0-{len(rows) - 1}{limit}")
+    sig, lead = parse_signal(o.signal) if o.kind == "run" else ("", 0)
     if o.kind == "run":  # signalled before the limit, requeued on exit 75 (checkpoint.md)
-        lines += [f"#SBATCH --signal={o.signal}", "#SBATCH --requeue",
+        # B:: the batch shell gets the signal and hands it to the launcher; SLURM's
+        # default (every job step) misses the ranks that mpirun starts itself
+        lines += [f"#SBATCH --signal=B:{sig}@{lead}", "#SBATCH --requeue",
                   "#SBATCH --open-mode=append"]
     lines += [f"#SBATCH {s}" for s in o.sbatch]
     if o.launcher == "srun":
@@ -145,6 +149,8 @@ def render(o: JobOptions, command: str | None = None) -> str:
         "checkpoint_every": shlex.quote(o.checkpoint_every),
         "run_options": (f" --procs {shlex.quote(o.procs)}" if o.procs else "")
         + f" --halo {o.halo}",
+        "stop_signal": sig, "lead": f"{lead} s",
+        "launcher": launcher, "launcher_args": largs + " " if largs else "",
     })
     return body
 

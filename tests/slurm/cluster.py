@@ -7,6 +7,18 @@ free TCP ports picked at start, ``EnforcePartLimits=ALL`` so an impossible
 job is refused instead of pending forever. Every wait is bounded; ``stop``
 cancels the jobs it submitted and stops every daemon it started (by the PIDs
 it recorded, SIGKILL after a grace period), also after a failed start.
+
+Two settings keep a requeued job's wait short (measured with SLURM 22.05,
+tests/slurm/test_slurm_requeue.py): SLURM holds a requeued job until
+``requeue time + cred_expire + 1`` (``Reason=BeginTime``; ``cred_expire`` of
+``AuthInfo`` defaults to 120 s, 5 s is the least it takes), and then starts it
+only at the next full scheduling pass (``sched_interval``, 60 s by default).
+With the defaults a requeued job restarted 177 s after its requeue, with
+``cred_expire=5`` alone 27 s, with ``sched_interval=1`` as well 6 s. Here
+``cred_expire`` is 10 s, a margin for credentials on a loaded machine.
+slurmctld logs at debug2, which shows its time-limit passes
+(:meth:`LocalSlurm.time_limit_checks`); :meth:`LocalSlurm.logs` leaves the
+debug lines out.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 #: Programs the tests need (daemons from /usr/sbin).
@@ -26,6 +39,11 @@ BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "scancel", "s
 #: Job states after which a job no longer changes.
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
          "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
+#: Seconds between slurmctld's passes over job time limits (``PERIODIC_TIMEOUT``,
+#: src/slurmctld/slurmctld.h), in which it also sends the ``--signal`` warnings.
+TIME_LIMIT_PASS = 30.0
+#: A debug-level line of a SLURM daemon's log.
+_DEBUG = re.compile(r"^\[[^]]*\] debug\d?:")
 _PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/bin"])
 
 SLURM_CONF = """\
@@ -37,12 +55,13 @@ SlurmctldPort={ctld_port}
 SlurmdPort={d_port}
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket={munge_socket}
+AuthInfo=socket={munge_socket},cred_expire={cred_expire}
 StateSaveLocation={d}/state/ctld
 SlurmdSpoolDir={d}/state/d
 SlurmctldPidFile={d}/run/slurmctld.pid
 SlurmdPidFile={d}/run/slurmd.pid
 SlurmctldLogFile={d}/log/slurmctld.log
+SlurmctldDebug=debug2
 SlurmdLogFile={d}/log/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -56,7 +75,7 @@ MailProg=/bin/true
 MinJobAge=600
 EnforcePartLimits=ALL
 SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SlurmdParameters=config_overrides
@@ -119,12 +138,16 @@ class LocalSlurm:
     ----------
     cpus : int
         CPUs the node announces (``config_overrides``: may exceed the real cores).
+    cred_expire : int
+        ``AuthInfo=cred_expire`` [s]: credential lifetime, and the hold of a
+        requeued job (that + 1 s); SLURM takes 5 or more.
     """
 
-    def __init__(self, cpus: int = 4) -> None:
+    def __init__(self, cpus: int = 4, cred_expire: int = 10) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="parnft-slurm-"))
         self.dir.chmod(0o755)  # munged wants its socket folder reachable by all
         self.cpus = cpus
+        self.cred_expire = cred_expire
         self.conf = self.dir / "etc" / "slurm.conf"
         self.munge_socket = self.dir / "munge" / "munge.socket"
         self.env = dict(os.environ, SLURM_CONF=str(self.conf), PATH=_PATH)
@@ -152,7 +175,7 @@ class LocalSlurm:
         self.pids["munged"] = wait_until(lambda: _pid(m / "munged.pid"), 10, what="munged")
         self.conf.write_text(SLURM_CONF.format(
             d=d, ctld_port=_free_port(), d_port=_free_port(), cpus=self.cpus,
-            munge_socket=self.munge_socket))
+            munge_socket=self.munge_socket, cred_expire=self.cred_expire))
         subprocess.run(["slurmctld", "-c", "-f", str(self.conf)], env=self.env, check=True,
                        timeout=timeout, capture_output=True)
         self.pids["slurmctld"] = wait_until(lambda: _pid(d / "run" / "slurmctld.pid"), 10,
@@ -227,11 +250,44 @@ class LocalSlurm:
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}; states: {self.states(job)}\n{self.logs()}") from None
 
+    def _log_times(self, text: str) -> list[float]:
+        """Epoch times of the slurmctld log lines that contain ``text``."""
+        out = []
+        for line in (self.dir / "log" / "slurmctld.log").read_text(errors="replace").splitlines():
+            if text in line and line.startswith("["):
+                out.append(datetime.fromisoformat(line[1:line.index("]")]).timestamp())
+        return out
+
+    def time_limit_checks(self) -> list[float]:
+        """Epoch times of slurmctld's time-limit passes found in its log.
+
+        slurmctld tests time limits (and sends ``--signal`` warnings) in one
+        pass every :data:`TIME_LIMIT_PASS` s, the first that long after it
+        took control, and logs each at level debug2 (``SlurmctldDebug`` here).
+        """
+        return self._log_times("Testing job time limits")
+
+    def next_time_limit_pass(self, after: float) -> float:
+        """The epoch time of slurmctld's first time-limit pass at or after ``after``.
+
+        Counted on from the last pass logged, or from the moment slurmctld
+        took control when none is yet; measured, the passes come 30.0-30.1 s
+        apart.
+        """
+        base = (self.time_limit_checks() or self._log_times("Running as primary controller"))
+        if not base:
+            raise RuntimeError(f"no time-limit pass nor start in {self.dir}/log/slurmctld.log")
+        nxt = base[-1] + TIME_LIMIT_PASS
+        while nxt < after:
+            nxt += TIME_LIMIT_PASS
+        return nxt
+
     def logs(self, tail: int = 30) -> str:
         """The last lines of the daemons' logs (for failure messages)."""
         parts = []
         for f in sorted((self.dir / "log").glob("*.log")):
-            lines = f.read_text(errors="replace").splitlines()[-tail:]
+            lines = [ln for ln in f.read_text(errors="replace").splitlines()
+                     if not _DEBUG.search(ln)][-tail:]
             parts.append(f"--- {f.name} ---\n" + "\n".join(lines))
         return "\n".join(parts)
 
