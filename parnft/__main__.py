@@ -1,7 +1,5 @@
 """``python -m parnft``: the same as the ``parnft`` command."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

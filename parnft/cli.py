@@ -17,7 +17,7 @@ import sys
 
 from .commands import command_modules
 from .errors import ConfigError, Interrupted, ParnftError
-from .launch import singleton_defaults
+from .launch import leave, singleton_defaults
 
 
 def _world():
@@ -87,6 +87,16 @@ def main(argv=None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The ``parnft`` console script and ``python -m parnft``: :func:`main`, then exit.
+
+    Ends the process with :func:`parnft.launch.leave` (no interpreter
+    teardown: 0.15-0.2 s less per process). ``main`` itself returns, for
+    callers in the same interpreter (tests, notebooks).
+    """
+    leave(main())
+
+
 def _label(exc: ParnftError) -> str:
     """``error: `` for failures, nothing for a clean stop on a signal."""
     return "" if isinstance(exc, Interrupted) else "error: "
@@ -107,4 +117,4 @@ def _finish_error(code: int, collective: bool) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -46,3 +46,65 @@ def test_a_singleton_with_the_defaults_initialises_mpi():
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "42"]
+
+
+# -- leave(): the end of a command's process without the interpreter's teardown --
+
+_LEAVE = """
+import atexit, os, sys
+from parnft.launch import leave, singleton_defaults
+singleton_defaults()
+from mpi4py import MPI
+MPI.COMM_WORLD.Barrier()
+mode = sys.argv[1]
+if mode == "open-h5":
+    import h5py
+    f = h5py.File(sys.argv[2], "w")
+    f["x"] = [1.0, 2.0, 3.0]  # left open on purpose: only the normal exit closes it
+class Torn:
+    def __del__(self):  # runs in the interpreter's teardown, not after os._exit
+        os.write(2, b"teardown\\n")
+keep = Torn()
+atexit.register(lambda: os.write(2, b"atexit\\n"))
+sys.stdout.write("unflushed")  # no newline, no flush: leave() must flush it
+leave(int(sys.argv[3]))
+"""
+
+
+def _leave(tmp_path, mode: str, code: int, **env):
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("OMPI_COMM", "PMIX_", "PMI_", "SLURM_"))} | env
+    return subprocess.run([sys.executable, "-c", _LEAVE, mode, str(tmp_path / "f.h5"),
+                           str(code)], env=environ, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_leave_skips_the_teardown_but_runs_atexit_flushes_and_keeps_the_code(tmp_path):
+    out = _leave(tmp_path, "plain", 3)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout == "unflushed"
+    assert "atexit" in out.stderr and "teardown" not in out.stderr
+
+
+@pytest.mark.parametrize("mode, env", [("open-h5", {}), ("plain", {"PARNFT_FAST_EXIT": "0"})])
+def test_leave_falls_back_to_the_normal_exit(tmp_path, mode, env):
+    """An open HDF5 file (its library closes it at exit) or the switch: normal exit."""
+    out = _leave(tmp_path, mode, 5, **env)
+    assert out.returncode == 5, out.stderr
+    assert out.stdout == "unflushed"
+    assert "atexit" in out.stderr and "teardown" in out.stderr
+    if mode == "open-h5":
+        import h5py
+
+        with h5py.File(tmp_path / "f.h5", "r") as f:
+            assert list(f["x"][:]) == [1.0, 2.0, 3.0]
+
+
+def test_the_command_exits_fast_with_its_code(tmp_path):
+    """``python -m parnft`` ends through leave(): a config error still exits 2."""
+    bad = tmp_path / "bad.conf"
+    bad.write_text("Time: 1 Deltat: 0.1\nNodes: 0\n")
+    out = subprocess.run([sys.executable, "-m", "parnft", "validate", str(bad)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "bad.conf" in out.stderr
