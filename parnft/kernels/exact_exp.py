@@ -26,7 +26,7 @@ selecting the vectorised sigmoid (otherwise it keeps the libm call).
 from __future__ import annotations
 
 import math
-from decimal import Decimal, getcontext
+from decimal import Decimal, localcontext
 from functools import lru_cache
 
 import numpy as np
@@ -64,14 +64,16 @@ def build_table() -> tuple[np.ndarray, np.ndarray]:
     H_k is 2^(k/128) rounded to a double, tail_k = (2^(k/128) - H_k) / H_k
     rounded to a double; both from 60-digit decimal arithmetic.
     """
-    getcontext().prec = 60
     tail = np.empty(_N)
     hbits = np.empty(_N, dtype=np.uint64)
-    for k in range(_N):
-        exact = (Decimal(2).ln() * Decimal(k) / Decimal(_N)).exp()
-        h = _round_double(exact)
-        tail[k] = _round_double((exact - Decimal(h)) / Decimal(h))
-        hbits[k] = np.uint64((int(np.float64(h).view(np.uint64)) - (k << 45)) % (1 << 64))
+    with localcontext() as ctx:  # the caller's decimal context stays as it was
+        ctx.prec = 60
+        ln2 = Decimal(2).ln()  # once: the same 60-digit value for every k
+        for k in range(_N):
+            exact = (ln2 * Decimal(k) / Decimal(_N)).exp()
+            h = _round_double(exact)
+            tail[k] = _round_double((exact - Decimal(h)) / Decimal(h))
+            hbits[k] = np.uint64((int(np.float64(h).view(np.uint64)) - (k << 45)) % (1 << 64))
     return tail, hbits
 
 

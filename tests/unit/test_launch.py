@@ -108,3 +108,26 @@ def test_the_command_exits_fast_with_its_code(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2, out.stderr
     assert "bad.conf" in out.stderr
+
+
+def test_an_eirs_run_imports_only_the_core_kinds(tmp_path):
+    """Start-up: the catalogue's MORE modules load on demand, and then every kind is known."""
+    from parnft.bench.startup import one_step_text
+    from parnft.config import read_config
+    from tests.refdata import nftsim_ref
+
+    conf = tmp_path / "eirs-1step.conf"
+    conf.write_text(one_step_text(read_config(str(nftsim_ref("benchmarks",
+                                                             "eirs-default.conf")))))
+    code = ("import sys\n"
+            "from parnft.api import run\n"
+            "from parnft.model.catalog import MORE, kinds, lookup\n"
+            f"run({str(conf)!r}, {str(tmp_path / 'o.h5')!r})\n"
+            "print(sum(f'parnft.model.{m}' in sys.modules for m in MORE))\n"
+            "lookup('firing', 'Bursting')\n"
+            "print(all(f'parnft.model.{m}' in sys.modules for m in MORE))\n"
+            "print('PAS' in kinds('stimulus'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "True", "True"]
