@@ -98,6 +98,20 @@ def _job(tmp_path, conf, parnft_body: str, **kw):
 PARNFT = f'exec {sys.executable} -m parnft "$@"'
 
 
+def _signalled(script, env, cwd, wait) -> tuple[int, str]:
+    """Run the job script, call ``wait(job)``, send it SIGUSR1; its exit code and output."""
+    job = subprocess.Popen(["bash", str(script)], cwd=cwd, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait(job)
+        job.send_signal(signal.SIGUSR1)
+        log, _ = job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    return job.returncode, log
+
+
 @pytest.mark.timeout(240)
 def test_run_script_requeues_on_75_and_resumes_bitwise(tmp_path):
     script, env = _job(tmp_path, SMALL, PARNFT, checkpoint_every="25")
@@ -124,20 +138,16 @@ def test_signal_to_the_batch_shell_reaches_parnft(tmp_path):
     conf = tmp_path / "long.conf"  # requeue.conf, 200 000 steps: 2-5 s
     conf.write_text(LONG.read_text().replace("Time: 80 ", "Time: 20 "))
     script, env = _job(tmp_path, conf, PARNFT, checkpoint_every="30min")
-    job = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        partial = tmp_path / "out" / "long.h5.partial"  # opened after parnft catches signals
+    partial = tmp_path / "out" / "long.h5.partial"  # opened after parnft catches signals
+
+    def started(job):
         t0 = time.monotonic()
         while not partial.exists() and job.poll() is None and time.monotonic() - t0 < 120:
             time.sleep(0.05)
         time.sleep(0.3)
-        job.send_signal(signal.SIGUSR1)
-        log, _ = job.communicate(timeout=120)
-    finally:
-        if job.poll() is None:
-            job.kill()
-    assert job.returncode == 0, log
+
+    code, log = _signalled(script, env, tmp_path, started)
+    assert code == 0, log
     assert "SIGUSR1: asking parnft to checkpoint and stop" in log
     assert "checkpointed and stopped (exit 75): requeueing job 7" in log, log
     assert (tmp_path / "requeued").read_text().split() == ["requeue", "7"]
@@ -153,15 +163,7 @@ def test_signal_to_the_batch_shell_reaches_parnft(tmp_path):
 def test_signal_before_parnft_catches_it_requeues(tmp_path):
     """A rank killed by the passed-on signal (still starting up): requeue, not a failure."""
     script, env = _job(tmp_path, SMALL, "exec sleep 60")  # a parnft that never catches it
-    job = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        time.sleep(3)  # mpirun has started the stand-in
-        job.send_signal(signal.SIGUSR1)
-        log, _ = job.communicate(timeout=60)
-    finally:
-        if job.poll() is None:
-            job.kill()
-    assert job.returncode == 0, log
+    code, log = _signalled(script, env, tmp_path, lambda job: time.sleep(3))  # stand-in started
+    assert code == 0, log
     assert "stopped by SIGUSR1 before parnft could checkpoint (exit 138)" in log, log
     assert (tmp_path / "requeued").read_text().split() == ["requeue", "7"]
