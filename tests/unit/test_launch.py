@@ -131,3 +131,24 @@ def test_an_eirs_run_imports_only_the_core_kinds(tmp_path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", "True", "True"]
+
+
+def test_kernel_disk_caches_are_made_at_first_use_and_still_load(tmp_path):
+    """kernels._LazyCache: no cache object at import; a later process loads from disk."""
+    code = ("import numpy as np\n"
+            "from parnft.kernels.rng import node_keys\n"
+            "print('before', node_keys._cache._real is None)\n"
+            "out = np.empty(3, dtype=np.uint64)\n"
+            "node_keys(1, 2, np.arange(3), out)\n"
+            "print('after', node_keys._cache._real is not None, int(out[2]))\n")
+    env = dict(os.environ, NUMBA_DEBUG_CACHE="1")
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=120) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    first, second = (r.stdout.splitlines() for r in runs)
+    assert "before True" in second and "before True" in first
+    mine = [[ln for ln in out if ln.startswith("after")] for out in (first, second)]
+    assert mine[0] == mine[1] and mine[1][0].startswith("after True ")  # same keys
+    assert any(ln.startswith("[cache] data loaded") and "node_keys" in ln for ln in second)
+    assert not any(ln.startswith("[cache] data saved") for ln in second)
