@@ -78,9 +78,7 @@ def _open_hdf5_files() -> int:
     h5py = sys.modules.get("h5py")
     if h5py is None:
         return 0
-    from h5py import h5f
-
-    return h5f.get_obj_count(h5f.OBJ_ALL, h5f.OBJ_FILE)
+    return h5py.h5f.get_obj_count(h5py.h5f.OBJ_ALL, h5py.h5f.OBJ_FILE)
 
 
 def fast_exit_safe(environ: MutableMapping[str, str] | None = None) -> bool:

@@ -2,13 +2,13 @@
 
 Importing a member module runs its ``@register`` lines
 (:mod:`parnft.model.registry`). The modules of the kinds that NFTsim's
-common models use (:data:`CORE`) are imported with this module; the others
+common models use are imported with this module (the import list below); the others
 (:data:`MORE`) are imported the first time :func:`lookup` misses a name or
 :func:`kinds` lists a family, so a run of an EI or EIRS model does not import
 (and define the numba dispatchers of) bursting, plasticity, pulse trains,
 ... (about 25 ms of start-up, measured 2026-12-03). No member module ever
 imports this one (no import cycle). A new built-in kind is one module plus
-one line in one of the two lists below.
+one line, in the import list or in :data:`MORE`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from . import (  # noqa: F401  (imported for their @register lines)
 )
 from .registry import registered
 
-#: Member modules imported with this module (the import list above).
-CORE = ("couplings", "dendrites", "firing", "propagators", "stimuli", "stimuli_nftsim")
 #: Member modules imported on the first name that the core kinds do not have.
 MORE = (
     "bursting",

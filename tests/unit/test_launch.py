@@ -100,7 +100,7 @@ def test_leave_falls_back_to_the_normal_exit(tmp_path, mode, env):
             assert list(f["x"][:]) == [1.0, 2.0, 3.0]
 
 
-def test_the_command_exits_fast_with_its_code(tmp_path):
+def test_the_command_still_exits_2_on_a_config_error(tmp_path):
     """``python -m parnft`` ends through leave(): a config error still exits 2."""
     bad = tmp_path / "bad.conf"
     bad.write_text("Time: 1 Deltat: 0.1\nNodes: 0\n")
