@@ -280,13 +280,20 @@ def _halo_wait(plan: LoopPlan, ex: Exchange) -> None:
     """Complete the receives in flight and unpack them into the ghost frames."""
     from .kernels.halo import unpack_field
     from .parallel.native import halo_complete, wtime
+    from .parallel.shm import shm_complete
 
     h = ex.halo
-    args = f"{plan.array(h.handles)}, {plan.arg(int(h.nrecv))}, {plan.array(h.statuses)}, " \
-           f"{plan.array(h.state)}"
     clock = plan.kernel(wtime)
     plan.lines.append(f"        t0 = {clock}()")
-    plan.lines.append(f"        if {plan.kernel(halo_complete)}({args}):")
+    if h.shm is not None:  # shared-memory transport (parallel.shm)
+        sh = h.shm
+        call = f"{plan.kernel(shm_complete)}({plan.array(sh.words_i)}, " \
+               f"{plan.array(sh.words_f)}, {plan.array(h.recvbuf)}, " \
+               f"{plan.array(sh.recv_plan)}, {plan.array(sh.win_handle)}, {plan.array(h.state)})"
+    else:
+        call = f"{plan.kernel(halo_complete)}({plan.array(h.handles)}, " \
+               f"{plan.arg(int(h.nrecv))}, {plan.array(h.statuses)}, {plan.array(h.state)})"
+    plan.lines.append(f"        if {call}:")
     unpack = plan.kernel(unpack_field)
     for k, (f, cur) in enumerate(ex.fields):
         plan.lines.append(f"            {unpack}({plan.array(h.recvbuf)}, {plan.array(h.plan)}, "
@@ -300,18 +307,26 @@ def _halo_start(plan: LoopPlan, ex: Exchange) -> None:
     """Complete the previous sends, pack this step's border strips, start, wrap locally."""
     from .kernels.halo import pack_field
     from .parallel.native import halo_begin, halo_post, wtime
+    from .parallel.shm import shm_post
 
     h = ex.halo
     hs, st = plan.array(h.handles), plan.array(h.state)
     clock = plan.kernel(wtime)
     plan.lines.append(f"        t0 = {clock}()")
-    plan.lines.append(f"        {plan.kernel(halo_begin)}({hs}, {plan.arg(int(h.nrecv))}, "
-                      f"{plan.array(h.statuses)}, {st})")
+    if h.shm is None:
+        plan.lines.append(f"        {plan.kernel(halo_begin)}({hs}, {plan.arg(int(h.nrecv))}, "
+                          f"{plan.array(h.statuses)}, {st})")
     pack = plan.kernel(pack_field)
     for k, (f, cur) in enumerate(ex.fields):
         plan.lines.append(f"        {pack}({plan.array(h.sendbuf)}, {plan.array(h.plan)}, {k}, "
                           f"{plan.array(f)}, {plan.array(cur)})")
-    plan.lines.append(f"        {plan.kernel(halo_post)}({hs}, {st})")
+    if h.shm is None:
+        plan.lines.append(f"        {plan.kernel(halo_post)}({hs}, {st})")
+    else:  # write into the neighbours' slots, raise their flags (parallel.shm)
+        sh = h.shm
+        plan.lines.append(f"        {plan.kernel(shm_post)}({plan.array(sh.words_i)}, "
+                          f"{plan.array(sh.words_f)}, {plan.array(h.sendbuf)}, "
+                          f"{plan.array(sh.send_plan)}, {plan.array(sh.win_handle)}, {st})")
     _halo_wraps(plan, ex)
     plan.lines.append(f"        {plan.array(h.times)}[0] += {clock}() - t0")
 

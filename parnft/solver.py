@@ -223,6 +223,16 @@ class Simulation(Restartable):
         """True when wave fields' ghost frames, stage fills or gathered fields travel every step."""
         return not self.local_halo and bool(self.wave_fields or self.gathers or self._has_fills())
 
+    @property
+    def halo_transport(self) -> str | None:
+        """How the halo messages travel once the loop is built: ``"shm"`` or ``"mpi"``.
+
+        None on one rank, before the first :meth:`run`, or when nothing is
+        exchanged (:attr:`parnft.parallel.halo.HaloExchange.transport`).
+        """
+        plans = [self._halo, *self._fill_halos.values()]
+        return next((h.transport for h in plans if h is not None), None)
+
     def _has_fills(self) -> bool:
         return any(isinstance(c, GhostFill) for c in self.stage_calls(STAGES[:-1]))
 

@@ -19,7 +19,7 @@ COLUMNS = (
     "compute_s", "halo_s", "output_s", "compile_s", "node_steps_per_s",
     "node_steps_per_s_per_rank", "max_rss_mb", "rss_mb_per_rank", "bytes_per_node_step",
     "stream_triad_gbs", "bandwidth_fraction", "load1", "import_floor_s", "startup_s",
-    "startup_excess_s", "import_floor_cpu_s", "startup_cpu_s",
+    "startup_excess_s", "import_floor_cpu_s", "startup_cpu_s", "halo_transport",
 )
 
 

@@ -107,7 +107,8 @@ def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter"
                "output": stats.output + max(0.0, (t3 - t2) - stats.compute - stats.halo
                                             - stats.output),
                "compile": t1 - t0, "steps": sim.n,
-               "procs": "{}x{}".format(*sim.tiling.procs), "sim": sim}
+               "procs": "{}x{}".format(*sim.tiling.procs), "sim": sim,
+               "transport": sim.halo_transport or ""}
     finally:
         sim.close()
     return res
@@ -185,7 +186,8 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
             rate = nodes * steps / res["wall"] if res["wall"] > 0 else float("nan")
             row = dict(base, label=label, series=series, config=spec.path,
                        config_sha=config_sha(spec.text), ranks=size, procs=res["procs"],
-                       oversubscribed=bool(over), halo=halo, nodes=nodes,
+                       oversubscribed=bool(over), halo=halo,
+                       halo_transport=res["transport"], nodes=nodes,
                        nodes_per_rank=nodes / size, steps=steps, repeat=i,
                        wall_s=res["wall"], compute_s=max(a[0] for a in allr),
                        halo_s=max(a[1] for a in allr), output_s=max(a[2] for a in allr),

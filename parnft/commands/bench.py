@@ -34,7 +34,9 @@ def _print_rows(rows) -> None:
         print(f"{r['config']}: {r['ranks']} rank(s) ({r['procs']}), {r['nodes']} nodes x "
               f"{r['steps']} steps in {r['wall_s']:.3f} s = {r['node_steps_per_s']:.3g} "
               f"node-steps/s ({r['node_steps_per_s_per_rank']:.3g} per rank; compute "
-              f"{r['compute_s']:.3f}, halo {r['halo_s']:.3f}, output {r['output_s']:.3f} s; "
+              f"{r['compute_s']:.3f}, halo {r['halo_s']:.3f}"
+              f"{' via ' + r['halo_transport'] if r.get('halo_transport') else ''}, "
+              f"output {r['output_s']:.3f} s; "
               f"compile {r['compile_s']:.2f} s){extra}")
 
 

@@ -61,6 +61,14 @@ is the small array :attr:`HaloExchange.state` (``[receives pending, sends
 open, first MPI error]``), which Python and compiled code both read and write.
 Packing and unpacking are the kernels of :mod:`parnft.kernels.halo`, from
 Python or from the compiled loop alike.
+
+Transport: where every rank of the communicator shares one node, the packed
+messages go through a shared-memory window instead of MPI's message path
+(:mod:`parnft.parallel.shm`: the sender writes into the receiver's slot and
+raises a flag; :attr:`HaloExchange.shm`, no persistent requests then). The
+flat buffers, the plan, packing and unpacking are the same, so the ghost
+frames are bit for bit those of MPI messages. ``$PARNFT_HALO_TRANSPORT=mpi``
+(or ``transport="mpi"``) keeps MPI messages.
 """
 
 from __future__ import annotations
@@ -69,7 +77,8 @@ import numpy as np
 from mpi4py import MPI
 
 from ..kernels.halo import pack_field, unpack_field, wrap_field
-from .native import REQUEST_DTYPE, STATUS_BYTES
+from .native import REQUEST_DTYPE, STATUS_BYTES, error_string
+from .shm import ShmHalo, choose_transport, shm_complete, shm_post
 from .tiling import DIRECTIONS, Tiling
 
 __all__ = ["HaloExchange"]
@@ -98,6 +107,12 @@ class HaloExchange:
         Also exchange with the 4 diagonal neighbours, so the ghost corners are
         filled too (needed by a 9-point stencil). Default False: the ghost
         corners are left untouched.
+    transport : {"auto", "mpi", "shm"}, optional
+        How messages travel (default ``$PARNFT_HALO_TRANSPORT``, else
+        ``"auto"``): ``"auto"`` writes them through a shared-memory window when
+        every rank of the communicator shares one node (:mod:`parnft.parallel.shm`)
+        and takes MPI's persistent requests otherwise; the ghost frames are the
+        same bits either way. Chosen collectively (:attr:`transport`).
 
     Notes
     -----
@@ -109,7 +124,8 @@ class HaloExchange:
     ghost frames are only complete after :meth:`wait`.
     """
 
-    def __init__(self, tiling: Tiling, nfields: int, corners: bool = False):
+    def __init__(self, tiling: Tiling, nfields: int, corners: bool = False,
+                 transport: str | None = None):
         nfields = int(nfields)
         if nfields < 1:
             raise ValueError(f"nfields must be >= 1, got {nfields}")
@@ -144,12 +160,23 @@ class HaloExchange:
         # per direction: the (nfields, n_d) message, a view of the flat buffers
         self._sendbuf: dict[str, np.ndarray] = {}
         self._recvbuf: dict[str, np.ndarray] = {}
-        recv_reqs, send_reqs = [], []
-        for (side, off, n), d in zip(rows, self._remote, strict=True):
-            nb = tiling.neighbours[d]
+        for (_side, off, n), d in zip(rows, self._remote, strict=True):
             part = slice(off, off + nfields * n)
             self._sendbuf[d] = self.sendbuf[part].reshape(nfields, n)
             self._recvbuf[d] = self.recvbuf[part].reshape(nfields, n)
+        #: ``"shm"`` or ``"mpi"`` (the same on every rank).
+        self.transport = choose_transport(comm, bool(rows), transport)
+        #: The shared-memory window and tables (transport ``"shm"``), else None.
+        self.shm = None
+        if self.transport == "shm":
+            self.shm = ShmHalo(comm, rows, [tiling.neighbours[d] for d in self._remote],
+                               nfields, [_ORDER.index(_OPPOSITE[d]) for d in _ORDER])
+        recv_reqs, send_reqs = [], []
+        for (side, off, n), d in zip(rows, self._remote, strict=True):
+            if self.shm is not None:
+                break
+            nb = tiling.neighbours[d]
+            part = slice(off, off + nfields * n)
             # ghost side d <- neighbour on side d, which sent towards opposite(d)
             recv_reqs.append(comm.Recv_init([self.recvbuf[part], MPI.DOUBLE], nb,
                                             TAG_BASE + _ORDER.index(_OPPOSITE[d])))
@@ -161,8 +188,9 @@ class HaloExchange:
         self.handles = np.array([r.handle for r in self._requests], dtype=REQUEST_DTYPE)
         self.nrecv = len(recv_reqs)
         self.statuses = np.zeros(max(len(self._requests), 1) * STATUS_BYTES, dtype=np.uint8)
-        #: ``[receives pending, sends open, first MPI error code]`` (Python and compiled code).
-        self.state = np.zeros(3, dtype=np.int64)
+        #: ``[receives pending, sends open, first MPI error code, exchanges posted (shm)]``
+        #: (Python and compiled code).
+        self.state = np.zeros(4, dtype=np.int64)
         #: ``[seconds]`` spent in the exchange by compiled code.
         self.times = np.zeros(1, dtype=np.float64)
         self._fields: list[np.ndarray] | None = None
@@ -203,7 +231,9 @@ class HaloExchange:
         self._complete_sends()  # their buffers are packed again below
         for k, f in enumerate(fields):
             pack_field(self.sendbuf, self.plan, k, f[np.newaxis], _LEVEL0)
-        if self._requests:
+        if self.shm is not None:
+            self._shm_call(shm_post, self.sendbuf)
+        elif self._requests:
             MPI.Prequest.Startall(self._requests)
         self.state[0] = 1
         if self.wraps.size:  # periodic wrap onto this tile itself
@@ -229,13 +259,22 @@ class HaloExchange:
         if fields is None:
             raise RuntimeError("HaloExchange.wait(): name the fields of an exchange started "
                                "by compiled code")
-        if self._recv_reqs:
+        if self.shm is not None:
+            self._shm_call(shm_complete, self.recvbuf)
+        elif self._recv_reqs:
             MPI.Request.Waitall(self._recv_reqs)
         self.state[0] = 0
         self.state[1] = int(bool(self._send_reqs))
         for k, f in enumerate(fields):
             unpack_field(self.recvbuf, self.plan, k, f[np.newaxis], _LEVEL0)
         self._fields = None
+
+    def _shm_call(self, kernel, buf) -> None:
+        sh = self.shm
+        kernel(sh.words_i, sh.words_f, buf, sh.send_plan if kernel is shm_post else sh.recv_plan,
+               sh.win_handle, self.state)
+        if self.state[2]:
+            raise RuntimeError(f"halo exchange (shared memory): {error_string(self.state[2])}")
 
     @property
     def pending(self) -> bool:
@@ -252,13 +291,18 @@ class HaloExchange:
         if self._requests is None:
             return
         if self.pending:  # never leave messages in flight
-            MPI.Request.Waitall(self._requests)
+            if self.shm is not None:
+                self._shm_call(shm_complete, self.recvbuf)
+            else:
+                MPI.Request.Waitall(self._requests)
             self.state[:2] = 0
             self._fields = None
         self._complete_sends()
         for req in self._requests:
             req.Free()
         self._requests = None
+        if self.shm is not None:
+            self.shm.free()
         self.handles = self.handles[:0]
         self.comm.Free()
         self.comm = None

@@ -2,7 +2,7 @@
 
 The compiled step loop (:mod:`parnft.codegen`) starts and completes the halo
 messages, and allgathers the fields of all-to-all couplings, without returning
-to Python. It does so through five C entry points of the MPI library that
+to Python. It does so through six C entry points of the MPI library that
 mpi4py already loaded into this process (no second copy, no C compiler):
 
 =====================  =====================================================
@@ -12,6 +12,8 @@ symbol                 used for
 ``MPI_Waitall``        complete them
 ``MPI_Allgatherv``     all-to-all couplings' fields (Matrix, BCM-Spatial)
 ``MPI_Wtime``          the ``halo`` seconds of the run statistics
+``MPI_Win_sync``       order loads and stores of the shared-memory halo
+                       window (:mod:`parnft.parallel.shm`)
 ``MPI_Error_string``   (Python only) the text of an error code
 =====================  =====================================================
 
@@ -44,7 +46,8 @@ from numba import njit, types
 from ..errors import ParnftError
 
 __all__ = ["ABI", "REQUEST_DTYPE", "STATUS_BYTES", "HANDLE_DTYPE", "NativeMPIError", "load",
-           "find_library", "startall", "waitall", "allgatherv", "wtime", "error_string"]
+           "find_library", "startall", "waitall", "allgatherv", "wtime", "win_sync",
+           "error_string"]
 
 #: Library names mpi4py's ABI loader tries, in its order (``mpi4py/_mpiabi.py``).
 LIBRARY_NAMES = ("libmpi.so.40", "libmpi.so.12", "libmpi_abi.so.1", "libmpi.so",
@@ -52,7 +55,7 @@ LIBRARY_NAMES = ("libmpi.so.40", "libmpi.so.12", "libmpi_abi.so.1", "libmpi.so",
 #: Basename prefixes accepted when scanning ``/proc/self/maps`` (prefix match only:
 #: ``libhdf5_openmpi.so`` must never be taken for the MPI library).
 MAPS_PREFIXES = ("libmpi.so", "libmpich.so", "libmpi_abi.so")
-SYMBOLS = ("MPI_Startall", "MPI_Waitall", "MPI_Allgatherv", "MPI_Wtime")
+SYMBOLS = ("MPI_Startall", "MPI_Waitall", "MPI_Allgatherv", "MPI_Wtime", "MPI_Win_sync")
 
 
 def _uint(nbytes: int):
@@ -83,6 +86,7 @@ _allgatherv = types.ExternalFunction(
     types.int32(types.voidptr, types.int32, _HANDLE, types.voidptr, types.voidptr, types.voidptr,
                 _HANDLE, _HANDLE))
 _wtime = types.ExternalFunction("parnft_MPI_Wtime", types.float64())
+_win_sync = types.ExternalFunction("parnft_MPI_Win_sync", types.int32(_HANDLE))
 
 
 class NativeMPIError(ParnftError):
@@ -191,6 +195,12 @@ def allgatherv(send, recv, counts, displs, handles):
 def wtime():
     """``MPI_Wtime()``: seconds."""
     return _wtime()
+
+
+@njit(cache=True)
+def win_sync(win):
+    """``MPI_Win_sync(win)`` (a window handle); returns the MPI error code."""
+    return _win_sync(win)
 
 
 @njit(cache=True)

@@ -116,10 +116,12 @@ def _expected(t, n, c, ny, nx):
 
 
 @pytest.mark.mpi
+@pytest.mark.parametrize("transport", ["mpi", "shm"])
 @pytest.mark.parametrize("mode", ["blocking", "overlap"])
 @pytest.mark.parametrize("glb,procs", [((6, 8), None), ((5, 9), "row"), ((7, 4), "col")])
-def test_generated_exchange_loop_fills_ghosts_like_the_periodic_grid(glb, procs, mode):
-    """The codegen exchange (pack, Startall, Waitall, unpack, local wraps), corners included."""
+def test_generated_exchange_loop_fills_ghosts_like_the_periodic_grid(glb, procs, mode,
+                                                                     transport):
+    """The codegen exchange (pack, Startall/Waitall or shared memory, unpack, local wraps)."""
     comm = MPI.COMM_WORLD
     ny, nx = glb
     dims = {None: None, "row": (comm.size, 1), "col": (1, comm.size)}[procs]
@@ -131,7 +133,8 @@ def test_generated_exchange_loop_fills_ghosts_like_the_periodic_grid(glb, procs,
         a = np.full((1, ly + 2, lx + 2), -1.0)
         b = np.full((1, ly + 2, lx + 2), -2.0)
         cur = np.zeros(1, dtype=np.int64)
-        halo = HaloExchange(t, 2, corners=True)
+        halo = HaloExchange(t, 2, corners=True, transport=transport)
+        assert halo.transport == (transport if halo.plan.shape[0] or comm.size > 1 else "mpi")
         calls = [Call(stamp, (a, cur, gidx)), Call(stamp, (b, cur, gidx))]
         ex = Exchange(mode, halo, [(a, cur), (b, cur)], None, [], native.ABI)
         plan = plan_loop(calls, [], sample=False, exchange=ex)
