@@ -59,7 +59,9 @@ class Restartable:
             self._compile()
             solver = [a for t in self.outputs.traces for a in (t.buf, t.idx)]
             solver.append(self.outputs.tsteps)
-            for obj in (self._halo, self._gather, *self._fill_halos.values()):
+            plans = [self._halo, self._gather, *self._fill_halos.values()]
+            plans += [getattr(h, "shm", None) for h in plans]  # shared-memory tables
+            for obj in plans:
                 for v in (vars(obj).values() if obj is not None else ()):
                     items = v if isinstance(v, (list, tuple)) else [v]
                     solver += [a for a in items if isinstance(a, np.ndarray)]
