@@ -47,6 +47,7 @@ from ..errors import ParnftError
 
 __all__ = ["ABI", "REQUEST_DTYPE", "STATUS_BYTES", "HANDLE_DTYPE", "NativeMPIError", "load",
            "find_library", "startall", "waitall", "allgatherv", "wtime", "win_sync",
+           "sched_yield",
            "error_string"]
 
 #: Library names mpi4py's ABI loader tries, in its order (``mpi4py/_mpiabi.py``).
@@ -87,6 +88,7 @@ _allgatherv = types.ExternalFunction(
                 _HANDLE, _HANDLE))
 _wtime = types.ExternalFunction("parnft_MPI_Wtime", types.float64())
 _win_sync = types.ExternalFunction("parnft_MPI_Win_sync", types.int32(_HANDLE))
+_sched_yield = types.ExternalFunction("parnft_sched_yield", types.int32())
 
 
 class NativeMPIError(ParnftError):
@@ -154,6 +156,8 @@ def load(names=LIBRARY_NAMES, maps: str = "/proc/self/maps") -> str:
     lib = find_library(names, maps)
     for sym in SYMBOLS:
         ll.add_symbol("parnft_" + sym, ctypes.cast(getattr(lib, sym), ctypes.c_void_p).value)
+    libc = ctypes.CDLL(None)  # the process's C library: sched_yield for waits that spin
+    ll.add_symbol("parnft_sched_yield", ctypes.cast(libc.sched_yield, ctypes.c_void_p).value)
     _LOADED.append(str(lib._name))
     return _LOADED[0]
 
@@ -201,6 +205,12 @@ def wtime():
 def win_sync(win):
     """``MPI_Win_sync(win)`` (a window handle); returns the MPI error code."""
     return _win_sync(win)
+
+
+@njit(cache=True)
+def sched_yield():
+    """``sched_yield()`` of the C library: let another process of this core run."""
+    return _sched_yield()
 
 
 @njit(cache=True)

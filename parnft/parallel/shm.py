@@ -17,7 +17,9 @@ post(c)
     parity ``c % 2``; ``MPI_Win_sync`` (the data is visible before the flag);
     store ``c`` in the receiver's flag of that ghost side.
 complete(c)
-    for each ghost side: ``MPI_Win_sync`` until its flag is >= ``c``;
+    for each ghost side: ``MPI_Win_sync`` until its flag is >= ``c`` (after
+    :data:`SPINS` polls every poll also calls ``sched_yield``, as Open MPI's
+    progress loop does when ranks outnumber cores);
     ``MPI_Win_sync`` again (the flag is read before the data); copy the slot of
     parity ``c % 2`` into the receive buffer (unpacked as for MPI messages).
 
@@ -61,6 +63,10 @@ __all__ = ["TRANSPORTS", "ShmHalo", "choose_transport", "one_node", "shm_complet
 #: Values of ``transport`` / ``$PARNFT_HALO_TRANSPORT``.
 TRANSPORTS = ("auto", "mpi", "shm")
 FLAG_WORDS = 64  # 8 side codes x one 64-byte line each
+#: Polls of a flag before each further poll also yields the core (``sched_yield``):
+#: a few microseconds of pure spinning, then a rank that waits lets a rank on the
+#: same core run (more ranks than cores would otherwise wait a time slice per step).
+SPINS = 200
 _WORD = 8
 
 
@@ -225,12 +231,16 @@ def shm_complete(words_i, words_f, recvbuf, recv_plan, win, state):
     par = c & 1
     for k in range(recv_plan.shape[0]):
         flag = recv_plan[k, 3]
+        spins = 0
         while words_i[flag] < c:
             err = native.win_sync(win[0])
             if err != 0:
                 state[2] = err
                 state[0] = 0
                 return False
+            spins += 1
+            if spins > SPINS:  # the partner may share this core (oversubscribed): let it run
+                native.sched_yield()
     native.win_sync(win[0])
     for k in range(recv_plan.shape[0]):
         off, m = recv_plan[k, 0], recv_plan[k, 1]
