@@ -129,7 +129,7 @@ def _partial_summary(path: str, fmt: str) -> str:
 
 def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         procs=None, progress: bool = True, rng: str = "counter",
-        halo: str = "overlap", force: bool = False, plugins=(),
+        halo: str = "auto", force: bool = False, plugins=(),
         checkpoint_every=None, resume: bool = False):
     """Read ``conf``, simulate it and write the outputs.
 
@@ -149,8 +149,10 @@ def run(conf: str, out: str | None = None, *, comm=None, fmt: str | None = None,
         Process grid (px, py).
     progress : bool
         Progress bar on rank 0's stderr (only when it is a terminal).
-    halo : {"overlap", "blocking"}
-        Halo exchange on several ranks: ``overlap`` (default) starts the wave
+    halo : {"auto", "overlap", "blocking"}
+        Halo exchange on several ranks: ``auto`` (default) is ``blocking``
+        when the ranks share one node (shared-memory halo) and ``overlap``
+        otherwise; ``overlap`` starts the wave
         ghost-frame messages at the end of a step and waits for them only
         before each wave's outer ring of nodes, doing all other work of the
         next step meanwhile; ``blocking`` exchanges them at the end of each

@@ -170,7 +170,7 @@ def _advance(sim, writer, comm) -> None:
 
 
 def run_member(i: int, row: list[str], base: str, conf: str, keys: list[str], outdir: str,
-               group, *, procs=None, rng="counter", halo="overlap") -> MemberResult:
+               group, *, procs=None, rng="counter", halo="auto") -> MemberResult:
     """Run member ``i`` on ``group`` (collective over the group).
 
     A failure is recorded in the result, never raised, except
@@ -221,7 +221,7 @@ def run_member(i: int, row: list[str], base: str, conf: str, keys: list[str], ou
 
 def run_ensemble(conf: str, keys: list[str], rows: list[list[str]], comm, *,
                  ranks_per_member: int = 1, outdir: str | None = None, procs=None,
-                 rng: str = "counter", halo: str = "overlap") -> tuple[str, list[MemberResult]]:
+                 rng: str = "counter", halo: str = "auto") -> tuple[str, list[MemberResult]]:
     """Run every row of the table as a member of the ensemble (collective over ``comm``).
 
     Parameters

@@ -47,7 +47,7 @@ from .outputs import OutputPlan
 from .parallel.stop import RunControl
 from .restart import Restartable, test_hooks
 
-HALO_MODES = ("overlap", "blocking")
+HALO_MODES = ("auto", "overlap", "blocking")
 
 log = logging.getLogger("parnft")
 
@@ -142,15 +142,20 @@ class Simulation(Restartable):
     rng : {"counter", "nftsim"}
         White-noise generator: parnft's counter-based one, or NFTsim's
         mt19937_64 stream reproduced bit for bit (``docs/rng.md``).
-    halo : {"overlap", "blocking"}
-        Halo exchange on several ranks (``docs/parallel.md``).
+    halo : {"auto", "overlap", "blocking"}
+        Halo exchange on several ranks (``docs/parallel.md``). ``"auto"``
+        (default) is ``"blocking"`` where the halo travels through shared
+        memory (:mod:`parnft.parallel.shm`: the sender copies, so there is no
+        latency to hide and the split of each wave into inner nodes and frame
+        only costs) and ``"overlap"`` where it travels as MPI messages;
+        :attr:`halo_mode` is the mode chosen.
     strip_nodes : int, optional
         Nodes per cache-blocking strip (:func:`strip_rows`); results do not
         depend on it.
     """
 
     def __init__(self, spec: ModelSpec, comm=None, procs=None, rng: str = "counter",
-                 halo: str = "overlap", strip_nodes: int | None = None):
+                 halo: str = "auto", strip_nodes: int | None = None):
         t0 = _time.perf_counter()
         from .parallel.tiling import Tiling
 
@@ -205,7 +210,21 @@ class Simulation(Restartable):
         self.checkpoints = None
         #: Name of the MPI library compiled code calls, or None (steps exchange from Python).
         self.native_mpi = None
+        if halo == "auto":
+            self.halo_mode = self._auto_halo_mode()
         self.stats.build = _time.perf_counter() - t0
+
+    def _auto_halo_mode(self) -> str:
+        """``"blocking"`` when the halo will travel through shared memory, else ``"overlap"``.
+
+        Collective when messages travel (the transport is agreed by every rank,
+        :func:`parnft.parallel.shm.choose_transport`, as the plans will agree it).
+        """
+        if not self.needs_exchange:
+            return "overlap"
+        from .parallel.shm import choose_transport
+
+        return "blocking" if choose_transport(self.comm, True) == "shm" else "overlap"
 
     def _agree_on_maps(self) -> None:
         """Raise the first rank's map reading error on every rank (collective)."""

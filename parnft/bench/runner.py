@@ -86,7 +86,7 @@ def _scratch(comm) -> str:
     return comm.bcast(path, root=0)
 
 
-def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter") -> dict:
+def timed_run(spec, comm, out: str, *, procs=None, halo="auto", rng="counter") -> dict:
     """Build, compile, then time one run of ``spec`` writing ``out``; this rank's numbers."""
     from ..api import make_writer, output_format
     from ..solver import Simulation
@@ -108,7 +108,7 @@ def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter"
                                             - stats.output),
                "compile": t1 - t0, "steps": sim.n,
                "procs": "{}x{}".format(*sim.tiling.procs), "sim": sim,
-               "transport": sim.halo_transport or ""}
+               "transport": sim.halo_transport or "", "halo_mode": sim.halo_mode}
     finally:
         sim.close()
     return res
@@ -116,7 +116,7 @@ def timed_run(spec, comm, out: str, *, procs=None, halo="overlap", rng="counter"
 
 def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
                  grid: tuple[int, int] | None = None, out: str | None = None,
-                 procs=None, halo: str = "overlap", rng: str = "counter", label: str = "",
+                 procs=None, halo: str = "auto", rng: str = "counter", label: str = "",
                  series: str = "single", stream: bool = True,
                  pingpong: bool = False, startup: int = 0) -> list[dict]:
     """Run ``path`` ``repeat`` times on ``comm`` and return the CSV rows (rank 0).
@@ -186,7 +186,7 @@ def bench_config(path: str, comm, *, repeat: int = 1, time: float | None = None,
             rate = nodes * steps / res["wall"] if res["wall"] > 0 else float("nan")
             row = dict(base, label=label, series=series, config=spec.path,
                        config_sha=config_sha(spec.text), ranks=size, procs=res["procs"],
-                       oversubscribed=bool(over), halo=halo,
+                       oversubscribed=bool(over), halo=res["halo_mode"],
                        halo_transport=res["transport"], nodes=nodes,
                        nodes_per_rank=nodes / size, steps=steps, repeat=i,
                        wall_s=res["wall"], compute_s=max(a[0] for a in allr),

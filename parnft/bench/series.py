@@ -72,7 +72,7 @@ def launcher_argv(launcher: str | None, nranks: int) -> list[str]:
 def run_series(kind: str, configs: list[str], ranks: list[int], csv: str, *,
                nodes_per_rank: tuple[int, int] | None = None,
                grid: tuple[int, int] | None = None, repeat: int = 1,
-               time: float | None = None, halo: str = "overlap", label: str = "",
+               time: float | None = None, halo: str = "auto", label: str = "",
                launcher: str | None = None, extra: list[str] | None = None,
                timeout: float | None = None) -> list[int]:
     """Launch the series and return the exit codes (one per child job).

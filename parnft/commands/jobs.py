@@ -154,7 +154,7 @@ def register(sub) -> None:
                    help="simulated time [s] instead of the config's (bench --time)")
     b.add_argument("--grid", metavar="NXxNY", help="resize the grid (bench --grid)")
     b.add_argument("--procs", metavar="PXxPY", help="process grid (single, sweep)")
-    b.add_argument("--halo", choices=("overlap", "blocking"), default="overlap")
+    b.add_argument("--halo", choices=("auto", "overlap", "blocking"), default="auto")
     b.add_argument("--no-stream", action="store_true", help="skip the STREAM measurement")
     c = r.add_argument_group("long runs (KIND run; docs/checkpoint.md)")
     c.add_argument("--checkpoint-every", default="15min", metavar="N|TIME",

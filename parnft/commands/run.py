@@ -30,8 +30,9 @@ def add_run_options(r) -> None:
     r.add_argument("--rng", choices=("counter", "nftsim"), default="counter",
                    help="white-noise generator: counter-based (default) or NFTsim's "
                    "mt19937_64, bit for bit (see docs/rng.md)")
-    r.add_argument("--halo", choices=("overlap", "blocking"), default="overlap",
-                   help="halo exchange on several ranks (default: overlap)")
+    r.add_argument("--halo", choices=("auto", "overlap", "blocking"), default="auto",
+                   help="halo exchange on several ranks (default: auto = blocking through "
+                        "shared memory on one node, overlap across nodes)")
     add_plugin_option(r)
 
 

@@ -122,7 +122,7 @@ class JobOptions:
     sim_time: float | None = None
     grid: str | None = None
     procs: str | None = None
-    halo: str = "overlap"
+    halo: str = "auto"
     label: str = ""
     no_stream: bool = False
     ranks: list[int] | None = None
@@ -164,8 +164,8 @@ def _check_basic(o: JobOptions) -> None:
         if v is not None and not _NAME.match(v):
             raise _fail(opt, v, "contains characters SLURM names do not have",
                         "use letters, digits and _ . + -")
-    if o.halo not in ("overlap", "blocking"):
-        raise _fail("--halo", o.halo, "unknown halo mode", "use overlap or blocking")
+    if o.halo not in ("auto", "overlap", "blocking"):
+        raise _fail("--halo", o.halo, "unknown halo mode", "use auto, overlap or blocking")
     if o.sim_time is not None and not (math.isfinite(o.sim_time) and o.sim_time > 0):
         raise _fail("--sim-time", o.sim_time, "must be a positive number of seconds",
                     "e.g. 0.1")

@@ -144,3 +144,32 @@ def test_whole_runs_are_bitwise_the_same_through_either_transport(shared_dir, mo
                 np.testing.assert_array_equal(a[key][()], b[key][()])
             assert np.ptp(a["propagator.1.phi"][-1]) > 0
     comm.Barrier()
+
+
+@pytest.mark.mpi(min_size=2)
+def test_auto_halo_mode_is_blocking_through_shared_memory_and_overlap_otherwise(
+        shared_dir, monkeypatch):
+    from parnft.config import read_config
+    from parnft.solver import Simulation
+
+    comm = MPI.COMM_WORLD
+    conf = os.path.join(shared_dir, "auto-mode.conf")
+    if comm.rank == 0:
+        with open(conf, "w") as f:
+            f.write(MODEL.format(nx=8, ny=6, nodes=48, wave="Wave"))
+    comm.Barrier()
+    spec = read_config(conf)
+    for transport, mode in (("auto", "blocking"), ("mpi", "overlap")):
+        monkeypatch.setenv("PARNFT_HALO_TRANSPORT", transport)
+        sim = Simulation(spec, comm)  # halo="auto" by default
+        try:
+            assert sim.halo_mode == mode and sim.halo_transport is None  # plans not built yet
+            sim.run(steps=3)
+            assert sim.halo_transport == ("shm" if transport == "auto" else "mpi")
+        finally:
+            sim.close()
+    sim = Simulation(spec, comm, halo="overlap")  # an explicit mode is kept
+    try:
+        assert sim.halo_mode == "overlap"
+    finally:
+        sim.close()

@@ -164,7 +164,7 @@ def test_render_sweep_ensemble_is_one_parnft_sweep_launch(tmp_path):
     assert "#SBATCH --array" not in text and "#SBATCH --output=%x-%j.out" in text
     launches = [ln for ln in text.splitlines() if ln.startswith("launch ")]
     assert len(launches) == 1 and '"$PARNFT" sweep "$BASE" --table "$table"' in launches[0]
-    assert ('--ranks-per-member 2 -o "$OUT/$name-sweep" --halo overlap --procs 2x1 || rc=$?'
+    assert ('--ranks-per-member 2 -o "$OUT/$name-sweep" --halo auto --procs 2x1 || rc=$?'
             in text)
     table = text.split("<<'PARNFT_SWEEP_TABLE'\n")[1].split("PARNFT_SWEEP_TABLE")[0]
     assert sw.read_table("t", table) == (["Propagator.1.gamma", "Coupling.1.nu"],
