@@ -37,19 +37,13 @@ VARIANTS = (("1", "", "overlap"), ("2", "mpi", "overlap"), ("2", "mpi", "blockin
 
 
 def exchange(args) -> int:
+    from halo_parts import _work as work  # the same dummy step (benchmarks/ on sys.path)
     from mpi4py import MPI
     from numba import njit
 
     from parnft.kernels.halo import pack_field, unpack_field
     from parnft.parallel import HaloExchange, Tiling, native
     from parnft.parallel.shm import shm_complete, shm_post
-
-    @njit
-    def work(n):
-        x = 0.0
-        for i in range(n):
-            x += i * 1e-9
-        return x
 
     @njit
     def loop_mpi(steps, h, nrecv, st, state, sb, rb, plan, fs, cur, nwork, wt):

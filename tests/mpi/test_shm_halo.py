@@ -21,6 +21,16 @@ from tests.mpi.test_halo import _check, _fill
 from tests.mpi.test_runs_mpi import MODEL
 
 
+def _model_conf(comm, folder, name, nx, ny) -> str:
+    """The rank-independence model (Wave + noise) on an nx x ny torus, written by rank 0."""
+    conf = os.path.join(folder, f"{name}.conf")
+    if comm.rank == 0:
+        with open(conf, "w") as f:
+            f.write(MODEL.format(nx=nx, ny=ny, nodes=nx * ny, wave="Wave"))
+    comm.Barrier()
+    return conf
+
+
 @pytest.mark.mpi(min_size=2)
 def test_auto_takes_shared_memory_when_all_ranks_share_a_node(monkeypatch):
     monkeypatch.delenv("PARNFT_HALO_TRANSPORT", raising=False)
@@ -128,11 +138,7 @@ def test_whole_runs_are_bitwise_the_same_through_either_transport(shared_dir, mo
                                                                   halo):
     """A Wave + noise model (the rank-independence model) run both ways, compared bit for bit."""
     comm = MPI.COMM_WORLD
-    conf = os.path.join(shared_dir, "transport.conf")
-    if comm.rank == 0:
-        with open(conf, "w") as f:
-            f.write(MODEL.format(nx=9, ny=9, nodes=81, wave="Wave"))
-    comm.Barrier()
+    conf = _model_conf(comm, shared_dir, "transport", 9, 9)
     outs = {}
     for transport in ("mpi", "shm"):
         monkeypatch.setenv("PARNFT_HALO_TRANSPORT", transport)
@@ -153,11 +159,7 @@ def test_auto_halo_mode_is_blocking_through_shared_memory_and_overlap_otherwise(
     from parnft.solver import Simulation
 
     comm = MPI.COMM_WORLD
-    conf = os.path.join(shared_dir, "auto-mode.conf")
-    if comm.rank == 0:
-        with open(conf, "w") as f:
-            f.write(MODEL.format(nx=8, ny=6, nodes=48, wave="Wave"))
-    comm.Barrier()
+    conf = _model_conf(comm, shared_dir, "auto-mode", 8, 6)
     spec = read_config(conf)
     for transport, mode in (("auto", "blocking"), ("mpi", "overlap")):
         monkeypatch.setenv("PARNFT_HALO_TRANSPORT", transport)
